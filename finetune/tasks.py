@@ -1,0 +1,102 @@
+"""The two tasks: their canonical record shapes and the one prompt format shared by training and evaluation.
+
+Records (after column mapping):
+  query_rewrite: {"history": [str, ...], "query": str, "rewrite": str}
+  summarize:     {"document": str, "query": str | None, "summary": str}
+
+The prompt is a single user turn rendered through the tokenizer's own chat template, so the eval side (lm-eval
+with `apply_chat_template`) sees exactly the text that training saw. Tokenizers without a chat template get a
+plain instruction/response layout instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TASKS = ("query_rewrite", "summarize")
+
+DEFAULT_INSTRUCTIONS = {
+    "query_rewrite": (
+        "Rewrite the last question so that a search engine understands it without the conversation: "
+        "replace pronouns and vague references with what they refer to, keep everything else as it is. "
+        "Reply with the rewritten question only."
+    ),
+    "summarize": "Summarize the following text in one or two sentences. Reply with the summary only.",
+}
+
+# Fields each task's record must carry, and which of them is the training target.
+REQUIRED_FIELDS = {"query_rewrite": ("query", "rewrite"), "summarize": ("document", "summary")}
+OPTIONAL_FIELDS = {"query_rewrite": ("history",), "summarize": ("query",)}
+TARGET_FIELD = {"query_rewrite": "rewrite", "summarize": "summary"}
+# The field that may be shortened to fit max_length: never the target.
+CONTEXT_FIELD = {"query_rewrite": "history", "summarize": "document"}
+
+PLAIN_TEMPLATE = "### Instruction:\n{user}\n\n### Response:\n"
+
+
+def user_message(task: str, record: dict, instruction: str | None = None) -> str:
+    """The content of the single user turn for a record."""
+    instruction = instruction or DEFAULT_INSTRUCTIONS[task]
+    if task == "query_rewrite":
+        history = record.get("history") or []
+        turns = "\n".join(f"- {turn}" for turn in history) if history else "(no earlier turns)"
+        return f"{instruction}\n\nConversation so far:\n{turns}\n\nLast question: {record['query']}"
+    focus = record.get("query")
+    focus_line = f"\n\nFocus on: {focus}" if focus else ""
+    return f"{instruction}{focus_line}\n\nText:\n{record['document']}"
+
+
+def render_prompt(tokenizer, user: str) -> str:
+    """The full prompt text up to where the model starts its answer."""
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(
+            [{"role": "user", "content": user}], tokenize=False, add_generation_prompt=True
+        )
+    return PLAIN_TEMPLATE.format(user=user)
+
+
+@dataclass
+class Encoded:
+    input_ids: list[int]
+    completion_mask: list[int]
+    truncated: bool
+
+
+def encode(tokenizer, task: str, record: dict, max_length: int, instruction: str | None = None) -> Encoded | None:
+    """Tokenize prompt + target + EOS with a completion-only mask.
+
+    When the whole does not fit in max_length, the context is shortened (oldest history turns dropped first, or the
+    document cut at its end), never the target. Returns None when even an empty context leaves no room.
+    """
+    target_ids = tokenizer(record[TARGET_FIELD[task]], add_special_tokens=False)["input_ids"]
+    target_ids = target_ids + [tokenizer.eos_token_id]
+    budget = max_length - len(target_ids)
+    plain = not getattr(tokenizer, "chat_template", None)
+
+    def prompt_ids(rec: dict) -> list[int]:
+        text = render_prompt(tokenizer, user_message(task, rec, instruction))
+        return tokenizer(text, add_special_tokens=plain)["input_ids"]
+
+    ids = prompt_ids(record)
+    truncated = False
+    if len(ids) > budget:
+        truncated = True
+        rec = dict(record)
+        if task == "query_rewrite":
+            history = list(rec.get("history") or [])
+            while history and len(ids) > budget:
+                history.pop(0)
+                rec["history"] = history
+                ids = prompt_ids(rec)
+        else:
+            doc_ids = tokenizer(rec["document"], add_special_tokens=False)["input_ids"]
+            overflow = len(ids) - budget
+            # Re-tokenizing decoded text can shift a token or two, so cut a little more until it fits.
+            while len(ids) > budget and doc_ids:
+                doc_ids = doc_ids[: max(0, len(doc_ids) - overflow)]
+                rec["document"] = tokenizer.decode(doc_ids)
+                ids = prompt_ids(rec)
+                overflow = max(1, len(ids) - budget)
+        if len(ids) > budget:
+            return None
+    return Encoded(ids + target_ids, [0] * len(ids) + [1] * len(target_ids), truncated)

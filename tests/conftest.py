@@ -1,0 +1,76 @@
+"""Shared fixtures: a tiny random Llama with a real (tiny) BPE tokenizer, built from a config, no download."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# Tests never touch the network or a real W&B account.
+os.environ.setdefault("WANDB_MODE", "offline")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+CHATML = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def _corpus() -> list[str]:
+    lines = []
+    for name in ("query_rewrite_train.jsonl", "summarize_train.jsonl"):
+        path = REPO / "finetune" / "sample_data" / name
+        if path.exists():
+            lines += [json.dumps(json.loads(line)) for line in path.read_text().splitlines()[:200]]
+    return lines or ["the quick brown fox jumps over the lazy dog"] * 10
+
+
+def build_tiny_model(path: Path, chat_template: bool = True, seed: int = 0) -> Path:
+    """Write a 2-layer random Llama and a 400-token byte-level BPE tokenizer to `path`."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    special = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(
+        _corpus(),
+        trainers.BpeTrainer(vocab_size=400, special_tokens=special, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()),
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<|im_start|>", eos_token="<|im_end|>", pad_token="<|endoftext|>"
+    )
+    if chat_template:
+        fast.chat_template = CHATML
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=len(fast), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=1024, bos_token_id=fast.bos_token_id,
+        eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id, tie_word_embeddings=True,
+    )
+    LlamaForCausalLM(config).save_pretrained(path)
+    fast.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="session")
+def tiny_plain_model_dir(tmp_path_factory) -> Path:
+    """The same tiny model with no chat template, for the plain-text prompt fallback."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-llama-plain"), chat_template=False)
+
+
+@pytest.fixture()
+def python() -> str:
+    return sys.executable
