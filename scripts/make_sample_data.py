@@ -81,10 +81,10 @@ def parse_sum(chunks: list[str]) -> list[dict]:
 # Query rewriting, train
 # ---------------------------------------------------------------------------------------------------------------------
 QR_TRAIN.append(r"""
-u: who owns the Atlas billing migration?
+U: who owns the Atlas billing migration?
 A: Marcus Feld on the Payments Platform team owns it; cutover is planned for June 14.
-U: what's his email
-R: what's Marcus Feld's email
+U: what's his email address
+R: what's Marcus Feld's email address
 A: marcus.feld@corvel.io. He works from the Dublin office.
 U: is the cutover still on track?
 R: is the Atlas billing migration cutover still on track?
@@ -120,7 +120,7 @@ R: what's on the agenda for my next 1:1 with Hiroshi
 A: The shared doc lists a Q2 goals review and the Beacon hiring plan.
 U: who's on the Beacon hiring panel?
 
-u: how many PTO days do new hires get?
+U: how many PTO days do new hires get?
 A: 20 days a year in the US, accrued monthly; 25 in Ireland and Germany.
 U: and in the UK?
 R: how many PTO days do new hires get in the UK?
@@ -136,7 +136,7 @@ A: It's set per city; London and Tokyo are $95 a day.
 U: does that include alcohol?
 R: does the international meal limit include alcohol?
 
-u: which repo has the search ranking service?
+U: which repo has the search ranking service?
 A: corvel/rank-svc on GitHub, owned by the Search Infra team.
 U: who are the top contributors
 R: who are the top contributors to corvel/rank-svc
@@ -160,7 +160,7 @@ A: November 30. It's a three-year deal worth $410k ARR.
 U: any open escalations?
 R: any open escalations for Pinehurst Retail?
 
-u: who does Priya Natarajan report to?
+U: who does Priya Natarajan report to?
 A: Gabriel Moreau, VP of Engineering.
 U: how many people report to him
 R: how many people report to Gabriel Moreau
@@ -168,7 +168,7 @@ A: Seven direct reports and 64 people in his org.
 U: who's his chief of staff?
 R: who's Gabriel Moreau's chief of staff?
 
-u: how do I reset my VPN token?
+U: how do I reset my VPN token?
 A: Use the "VPN token reset" form on the IT portal; a new token arrives by email within 15 minutes.
 U: what if I'm locked out of email too
 R: how do I reset my VPN token if I'm locked out of email too
@@ -212,8 +212,8 @@ A: Yara Mansour joined as Head of Design on May 6, coming from Quillon Media.
 U: what's her slack handle
 R: what's Yara Mansour's slack handle
 A: @yara.m. She's most active in #design-leads.
-U: is she hiring?
-R: is Yara Mansour hiring?
+U: is she hiring right now?
+R: is Yara Mansour hiring right now?
 
 u: design docs about rate limiting
 A: Five docs, including "API Gateway Rate Limits v2" by Omar Siddiqui and "Per-tenant throttling" by Julia Meier.
@@ -257,7 +257,7 @@ A: Once: it moved from June 18 to July 9 after the security review.
 U: what did the security review find
 R: what did the Halyard security review find
 
-u: what's the parental leave policy?
+U: what's the parental leave policy?
 A: 16 weeks fully paid for all parents, taken within 12 months of birth or adoption.
 U: does it apply to contractors?
 R: does the parental leave policy apply to contractors?
@@ -289,9 +289,9 @@ A: In the "Brand assets" shared drive, folder Logos/2024.
 U: who approved the new color palette
 R: who approved the new color palette in the Corvel Brand Guidelines 3.1
 
-u: how much did we spend on AWS in March?
+U: how much did we spend on AWS in March?
 A: $812k in March, per the FinOps dashboard, 6% over budget.
-U: and February?
+U: and for February?
 R: how much did we spend on AWS in February?
 A: $764k, about 1% under budget.
 U: what drove the increase
@@ -326,7 +326,7 @@ A: The query understanding rewrite and the rank-svc migration to gRPC.
 U: who else works on the second one?
 R: who else works on the rank-svc migration to gRPC?
 
-u: Q2 OKRs for the Growth team
+U: Q2 OKRs for the Growth team
 A: Three objectives: raise trial conversion to 4.5%, launch Beacon referrals, and cut onboarding drop-off by 20%.
 U: who owns the referrals one
 R: who owns the Growth team's Beacon referrals OKR
@@ -334,7 +334,7 @@ A: Jonas Weber, product manager for Growth.
 U: how far along is it?
 R: how far along is the Beacon referrals OKR?
 
-u: can I expense a co-working space?
+U: can I expense a co-working space?
 A: Yes, up to $300 a month for remote employees, with manager approval in Concur.
 U: what category do I use
 R: what Concur category do I use to expense a co-working space
@@ -350,7 +350,7 @@ A: Ten minutes each, plus five for questions.
 U: is it recorded?
 R: is Friday's engineering demo recorded?
 
-u: what's the SLA for Okafor Health?
+U: what's the SLA for Okafor Health?
 A: 99.95% monthly uptime with a 1-hour response time for P1 tickets.
 U: did we breach it this year
 R: did we breach the Okafor Health SLA this year
@@ -366,7 +366,7 @@ A: Waiting on a schema change from the Data Eng team.
 U: and the sprint before that?
 R: how did Cobalt sprint 13 go?
 
-u: how do I request a second monitor?
+U: how do I request a second monitor?
 A: File a hardware request on the IT portal; standard is a 27-inch Dell, delivered in about a week.
 U: can I get it shipped home
 R: can I get a second monitor shipped home
@@ -383,8 +383,8 @@ R: has Elena Rossi approved any discounts bigger than 22% this year
 
 u: who's Lena Okoro's manager?
 A: Lena Okoro reports to Priya Natarajan, Director of Search.
-U: and hers?
-R: who is Priya Natarajan's manager?
+U: and who does she report to?
+R: who does Priya Natarajan report to?
 A: Gabriel Moreau, VP of Engineering.
 U: when did Lena join
 R: when did Lena Okoro join
@@ -440,7 +440,7 @@ R: how do I get added to the payments-owners group on GitHub
 
 u: weekly active users for the Android app
 A: 128k WAU last week, down 2% week over week.
-U: and iOS?
+U: and for iOS?
 R: weekly active users for the iOS app
 A: 204k WAU, up 4%.
 U: what about the week before
@@ -472,8 +472,8 @@ A: €48,000 for 30 people, approved by Elena Rossi.
 U: where is it this year
 R: where is the Sales EMEA offsite this year
 A: Sintra, Portugal, October 8 to 10.
-U: who's organizing
-R: who's organizing the Sales EMEA offsite in Sintra
+U: who's organizing it?
+R: who's organizing the Sales EMEA offsite in Sintra?
 
 u: error rate of the notifications service today
 A: 0.8% 5xx errors since midnight, above the 0.5% SLO.
@@ -485,7 +485,7 @@ R: any recent deploys to the notifications service?
 """)
 
 QR_TRAIN.append(r"""
-u: when is the next SOC 2 audit?
+U: when is the next SOC 2 audit?
 A: Fieldwork starts August 19 with Harlow & Pike as the auditor; Nadia Benali coordinates it.
 U: what evidence do they need from engineering
 R: what evidence does the SOC 2 auditor need from engineering
@@ -501,7 +501,7 @@ A: Beatrix Hollander and Kwame Mensah on the Finance Data team.
 U: can she approve it today?
 R: can Beatrix Hollander approve the finance-ro access request today?
 
-u: learning and development budget per person
+U: learning and development budget per person
 A: $1,500 a year per employee for courses, books and conferences.
 U: does it roll over?
 R: does the learning and development budget roll over?
@@ -525,7 +525,7 @@ A: Their admin asked to wait until after their quarter close on June 30.
 U: who made that request
 R: who made the request to exclude Castellan Insurance from the new-editor flag
 
-u: API docs for the webhooks endpoint
+U: API docs for the webhooks endpoint
 A: "Webhooks API reference" on the developer portal, covering events, retries and signature checks.
 U: what's the retry schedule
 R: what's the retry schedule for webhooks
@@ -541,7 +541,7 @@ A: 33, from 1,040 responses.
 U: what were the top complaints from the smaller ones
 R: what were the top complaints from SMB customers in last quarter's NPS survey
 
-u: when do performance reviews open?
+U: when do performance reviews open?
 A: The mid-year cycle opens June 3; self-reviews are due June 14.
 U: and manager reviews?
 R: when are manager reviews due in the mid-year performance cycle?
@@ -554,8 +554,8 @@ A: Twelve people, mostly Facilities and the Dublin IT team; the list is in the a
 U: how do I request it
 R: how do I request badge access to the server room in Dublin
 A: Submit a facilities request with manager approval; the site lead, Ciara Byrne, approves.
-U: what's her extension?
-R: what's Ciara Byrne's extension?
+U: what's her phone extension?
+R: what's Ciara Byrne's phone extension?
 
 u: status page incidents this month
 A: Three incidents: API latency on May 7, webhook delays on May 15, and a dashboard outage on May 21.
@@ -597,7 +597,7 @@ A: Teacher search time dropped 30%, and Redfern signed for 40 schools.
 U: is there a case study?
 R: is there a case study on the Sextant pilot at Redfern Schools?
 
-u: what's our policy on using personal AI tools with customer data?
+U: what's our policy on using personal AI tools with customer data?
 A: Not allowed. Customer data may only go into approved tools listed on the Security wiki.
 U: which ones are approved
 R: which AI tools are approved for customer data
@@ -687,14 +687,14 @@ A: Yes, they added 300 seats in March.
 U: who ran that deal
 R: who ran the Tessaly Bank 300-seat expansion deal in March
 
-u: what is the incident severity scale?
+U: what is the incident severity scale?
 A: SEV1 is a full outage or data loss, SEV2 a major feature down, SEV3 degraded, SEV4 minor.
 U: who can declare a SEV1?
 A: Any on-call engineer; the incident commander is then paged automatically.
 U: how quickly do we post on the status page for those
 R: how quickly do we post on the status page for a SEV1
 
-U: quarterly business review template
+U: where's the quarterly business review template
 
 u: who is Hannah Stein?
 A: Hannah Stein is a senior customer success manager in New York, covering the Orion and Meridian accounts.
@@ -727,7 +727,7 @@ A: They asked for a review of the February storage incident.
 U: is the incident summary ready to share?
 R: is the February storage incident summary ready to share with Okafor Health?
 
-u: gross margin last quarter
+U: what was gross margin last quarter?
 A: Gross margin was 74.2% in Q1, per the finance close memo by Kwame Mensah.
 U: what was it a year ago
 R: what was gross margin in Q1 last year
@@ -774,8 +774,8 @@ R: is the Streaming team planning an upgrade of the us-east Kafka cluster?
 
 u: sales kickoff agenda
 A: SKO is January 14–16 in Denver; day 1 is product, day 2 territories, day 3 awards.
-U: who's keynoting
-R: who's keynoting the sales kickoff in Denver
+U: who's keynoting it?
+R: who's keynoting the sales kickoff in Denver?
 A: CEO Martin Adebayo opens, and Elena Rossi closes on day 3.
 U: do I need to book my own hotel?
 R: do I need to book my own hotel for the sales kickoff in Denver?
@@ -808,4 +808,1291 @@ R: how do I propose a new Terraform module
 A: Open an RFC issue in the repo using the "new module" template.
 U: how long do reviews usually take?
 R: how long do reviews of new Terraform module RFCs usually take?
+""")
+
+QR_TRAIN.append(r"""
+u: who runs the Berlin office?
+A: Katrin Vogel is the Berlin site lead; 140 people work there.
+U: no, I meant the engineering lead there
+R: who is the engineering lead in the Berlin office
+A: Tobias Brandt is the senior engineering lead on site.
+U: what teams sit on his floor?
+R: what teams sit on Tobias Brandt's floor in the Berlin office?
+
+u: compare Kestrel and Osprey launch dates
+A: Kestrel launches August 20; Osprey launches July 24.
+U: which one has more open bugs
+R: which has more open bugs, Kestrel or Osprey
+A: Kestrel has 41 open bugs, Osprey 17.
+U: how many of Kestrel's are blockers?
+R: how many of Kestrel's open bugs are blockers?
+
+u: who attended the pricing committee last week?
+A: Claire Dubois, Anil Gupta, Kwame Mensah and Elena Rossi.
+U: did they approve the Starter tier
+R: did the pricing committee approve the Starter tier last week
+A: Yes, with a limit of 10 users per workspace.
+U: when does it go live?
+R: when does the Starter tier go live?
+
+U: sick leave policy in Germany
+A: Employees in Germany get full pay for up to 6 weeks of illness; a doctor's note is needed from day 4.
+U: same question for Ireland
+R: sick leave policy in Ireland
+A: Ireland gives 10 paid sick days a year at full pay, with a note after 2 consecutive days.
+U: how do I log it in Workday
+R: how do I log sick leave in Workday
+
+u: who's my HR business partner?
+A: For Engineering in EMEA it's Sinéad Walsh.
+U: when are her office hours
+R: when are Sinéad Walsh's office hours
+A: Tuesdays 2–4pm, bookable through her calendar.
+U: can she help with a visa question?
+R: can Sinéad Walsh help with a visa question?
+
+u: what's blocking the Atlas cutover?
+A: Two things: reconciliation reports don't match for EUR invoices, and Finance hasn't signed off on the test plan.
+U: who's looking at the EUR issue
+R: who's looking at the Atlas EUR invoice reconciliation issue
+A: Zainab Yusuf from Payments Platform.
+U: and the Finance sign-off?
+R: who's handling the Finance sign-off on the Atlas cutover test plan?
+
+u: list of customers on the EU data region
+A: 212 workspaces are hosted in eu-central, including Tessaly Bank, Marlow & Finch and Hollis Manufacturing.
+U: which of those are on the Enterprise plan
+R: which customers on the EU data region are on the Enterprise plan
+A: 38, including all three named above.
+U: export that list
+R: export the list of Enterprise customers on the EU data region
+
+U: what's the corporate card limit?
+A: Standard corporate cards have a $5,000 monthly limit; directors have $15,000.
+U: how do I request an increase?
+R: how do I request a corporate card limit increase?
+A: Submit a request in the Finance portal with your manager's approval.
+U: how long does that take
+R: how long does a corporate card limit increase take
+
+u: Looker dashboard for support backlog
+A: "Support – Backlog & SLA" in Looker, owned by Support Ops lead Renata Silva.
+U: how many tickets are over SLA right now
+R: how many support tickets are over SLA right now
+A: 27 tickets, 9 of them for Enterprise customers.
+U: which enterprise customers are those?
+R: which Enterprise customers have support tickets over SLA right now?
+
+u: who's the DPO?
+A: Our Data Protection Officer is Mathilde Fournier, in the Legal team in Paris.
+U: how do customers reach her?
+R: how do customers reach Mathilde Fournier, the DPO?
+A: Through dpo@corvel.io, which is monitored by the privacy team.
+U: how many DSARs came in last month
+R: how many DSARs came in to the DPO last month
+
+u: onboarding checklist for new managers
+A: "New manager onboarding" on the People wiki: 30/60/90-day checklist and required training.
+U: what training is required
+R: what training is required for new managers
+A: "Hiring fairly", "Managing performance" and "Inclusive leadership", all within 60 days.
+U: where do I sign up for the first one?
+R: where do I sign up for the "Hiring fairly" training?
+
+u: what changed in the expense policy this year?
+A: Hotel caps went up 10%, and alcohol is no longer reimbursable except at client dinners.
+U: who announced that
+R: who announced the expense policy changes this year
+A: CFO Ingrid Halvorsen, in a January 8 email to all staff.
+U: is there an FAQ?
+R: is there an FAQ for this year's expense policy changes?
+
+u: Q3 planning doc for Mobile
+A: "Mobile Q3 plan" by Keisha Brown: offline mode GA, tablet layouts and crash-free rate above 99.7%.
+U: what's the crash-free rate now
+R: what's the mobile app crash-free rate now
+A: 99.4% on iOS and 99.1% on Android over the last 30 days.
+U: and 3 months ago?
+R: what was the mobile app crash-free rate 3 months ago?
+
+u: who is Zainab Yusuf?
+A: Zainab Yusuf is a senior engineer on Payments Platform in London.
+U: is she in the office tomorrow?
+R: is Zainab Yusuf in the office tomorrow?
+
+u: how many people are in the Sales org?
+A: 186 people: 94 in the Americas, 62 in EMEA and 30 in APAC.
+U: how many are quota-carrying
+R: how many people in the Sales org are quota-carrying
+A: 121 quota-carrying reps and managers.
+U: what's attainment so far this year?
+R: what's quota attainment so far this year for the Sales org?
+
+u: last email from the Vantor Energy procurement team
+A: Dilnoza Karimova from Vantor procurement sent a security questionnaire on Tuesday, due June 7.
+U: who's filling it in
+R: who's filling in the Vantor Energy security questionnaire
+A: Nadia Benali from Security, with help from Solutions Engineering.
+U: have we answered one like it before?
+R: have we answered a security questionnaire like Vantor Energy's before?
+
+u: wiki page for the Helix project
+A: "Helix – home" in the Platform space: a project to unify internal service discovery.
+U: who's on it
+R: who's on the Helix project
+A: Sigrid Aalto (lead), Darius Farahani and two engineers from SRE.
+U: what's their next milestone?
+R: what's the Helix project's next milestone?
+
+u: holiday calendar 2024 for the US
+A: 11 company holidays in the US, plus a winter shutdown from December 24 to January 1.
+U: is the day after Thanksgiving off?
+A: Yes, November 29 is a company holiday.
+U: what about Juneteenth
+R: is Juneteenth a company holiday in the US
+
+u: which dashboards use the old metrics API?
+A: 19 Grafana dashboards still query /v1/metrics, mostly in the Billing and Notifications folders.
+U: when is it being removed
+R: when is the old /v1/metrics API being removed
+A: August 31, per the deprecation notice from the Observability team.
+U: who do I ask for help migrating?
+R: who do I ask for help migrating dashboards off the old metrics API?
+
+U: how many open roles do we have right now?
+A: 47 open requisitions: 22 in Engineering, 11 in Sales, 14 elsewhere.
+U: which of the engineering ones are remote
+R: which of the open engineering roles are remote
+A: 9, including two SRE roles and the staff ML engineer.
+U: who's hiring for the ML one?
+R: who's the hiring manager for the remote staff ML engineer role?
+
+u: what's the latest on the Quillon Media migration?
+A: Quillon Media's migration from their old intranet is 70% done; cutover is June 21.
+U: who's their main contact
+R: who's Quillon Media's main contact for the migration
+A: Bettina Kraus, IT program manager at Quillon.
+U: what's left to migrate?
+R: what's left to migrate for Quillon Media?
+
+u: who's speaking at the Data Eng guild this month?
+A: Amara Osei on backfilling with Airflow, on May 29.
+U: can I get the slides afterwards?
+R: can I get the slides for Amara Osei's Data Eng guild talk afterwards?
+
+u: what tools does Finance use for forecasting?
+A: Anaplan for the operating plan and Looker for actuals.
+U: who administers the first one
+R: who administers Anaplan for Finance
+A: Kwame Mensah and the FP&A team.
+U: how do I get a license?
+R: how do I get an Anaplan license?
+""")
+
+QR_TRAIN.append(r"""
+u: who's running the Driftwood beta?
+A: Noor Hassan, product manager for Integrations; the beta has 12 customers.
+U: what's the Slack channel for the Driftwood beta?
+A: #driftwood-beta, shared with the 12 beta customers.
+U: how do I set an out-of-office message in Gmail
+
+u: how many laptops did IT ship last month?
+A: 74 laptops: 52 for new hires and 22 replacements.
+U: what's the standard laptop for engineers?
+A: A 14-inch MacBook Pro with 32 GB RAM; Linux laptops are available on request.
+U: can I get the 16-inch one
+R: can I get the 16-inch MacBook Pro as an engineer
+
+u: who owns the billing-events topic?
+A: The Billing team; the contact listed is Zainab Yusuf.
+U: what's the schema for billing-events
+R: what's the schema for the billing-events topic
+A: Avro schema "BillingEvent v7" in the schema registry, with 23 fields.
+U: who is on call for Billing right now?
+
+U: who won the President's Club this year?
+
+u: Marigold roadmap
+A: Marigold (workflow automation) plans approvals in Q3 and a rules engine in Q4; PM is Isabel Cortez.
+U: is Isabel Cortez hiring a designer for Marigold?
+A: Yes, a senior product designer role opened May 20.
+U: what's the interview process for product designers?
+
+u: what's the escalation path for a Sev2 on the search API?
+A: Page Search Infra on-call, then the engineering manager Omar Siddiqui after 30 minutes.
+U: show me recent Sev2 incidents on the search API
+A: Two in the last 90 days: INC-790 (index lag) and INC-834 (timeouts after a deploy).
+U: what caused the second one
+R: what caused INC-834, the search API timeouts after a deploy
+
+u: when is Hugo Lambert back from leave?
+A: His calendar shows him out until June 17.
+U: who is covering for Hugo Lambert on the event bus work?
+A: Pablo Ruiz is covering, per Hugo's out-of-office note.
+U: where is the company travel policy page?
+
+u: weekly metrics email from Analytics
+A: "Weekly metrics – May 20" from the Analytics team: WAU 1.42M, up 3%, churn flat.
+U: who writes it?
+R: who writes the weekly metrics email from Analytics?
+A: Ravi Shankar compiles it every Monday.
+U: how can I subscribe to the weekly metrics email?
+
+u: dental coverage for UK employees
+A: UK employees get Bupa dental cover, including two check-ups a year, with family add-on available.
+U: does Corvel offer vision insurance in the US?
+A: Yes, through VSP, with an annual eye exam and a $200 frame allowance.
+U: when is open enrollment
+R: when is open enrollment for US benefits
+
+U: who is the CEO's executive assistant?
+
+u: who built the churn prediction model?
+A: Ravi Shankar and Emeka Nwachukwu on the Analytics team, launched in February.
+U: how accurate is the churn prediction model?
+A: AUC of 0.81 on the last quarter's holdout, per the model card.
+U: which features matter most in it
+R: which features matter most in the churn prediction model
+
+u: Zoom recording of the customer advisory board
+A: The May 14 customer advisory board recording is in the Product shared drive, 2 hours 5 minutes.
+U: what did Hollis Manufacturing say about mobile offline mode?
+A: Their ops lead, Reggie Moss, said offline mode is a must-have for plant floors.
+U: did anyone else ask for that
+R: did anyone else at the customer advisory board ask for mobile offline mode
+
+U: how do I submit a mileage claim in Concur?
+
+u: where are the brand fonts?
+A: In the "Brand assets" shared drive under Fonts; the primary typeface is Inter.
+U: what's the process to request a new laptop bag?
+
+U: SOC 2 report for customers
+
+u: who's the product manager for search?
+A: Wei Zhang handles query autocomplete, but the search PM is Lucía Ferrer.
+U: what's on Lucía Ferrer's roadmap for Q3?
+A: Semantic search GA, saved searches, and admin analytics.
+U: when is the first one shipping
+R: when is semantic search GA shipping
+
+u: who's the Jira admin?
+A: Tracker is administered by Developer Productivity; the admin contact is Pablo Ruiz.
+U: how do I create a new Tracker project?
+A: Fill in the "New Tracker project" form; Developer Productivity sets it up within two days.
+U: how much does the Confluence license cost per user?
+
+U: all-hands schedule for the rest of the year
+
+u: what's the uptime target for the public API?
+A: 99.9% monthly, measured by external probes from five regions.
+U: what was public API uptime in April?
+A: 99.97%, with one short blip on April 11.
+U: and in March
+R: what was public API uptime in March
+""")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Query rewriting, held-out (entities and situations kept apart from train)
+# ---------------------------------------------------------------------------------------------------------------------
+QR_HELDOUT.append(r"""
+U: who is leading Project Larkspur?
+A: Adaeze Nwosu, engineering manager on the Identity team; Larkspur replaces the legacy permissions service.
+U: when is it supposed to finish
+R: when is Project Larkspur supposed to finish
+A: The plan targets end of October, with a shadow-traffic phase in September.
+U: what's her team's on-call rotation?
+R: what's Adaeze Nwosu's team's on-call rotation?
+
+U: relocation package for moving to the Singapore office
+
+U: how does equity vesting work for new hires?
+A: Four-year vesting with a one-year cliff, then monthly vesting for the remaining three years.
+U: what happens to it if I leave before the cliff
+R: what happens to my equity if I leave before the one-year vesting cliff
+A: Unvested shares are forfeited; nothing vests before the cliff.
+U: who can explain my grant in detail?
+R: who can explain my equity grant in detail?
+
+u: load test results for Quarry
+A: "Quarry load test, round 3" by Henrik Dahl: sustained 9k requests/s, p99 under 250 ms.
+U: what broke first
+R: what broke first in the Quarry round 3 load test
+A: The connection pool to the metadata database saturated at 11k requests/s.
+U: is there a fix planned for that?
+R: is there a fix planned for the Quarry metadata database connection pool saturation?
+
+U: who's the CSM for Sunward Airlines?
+A: Malik Johnson, based in Chicago, since last October.
+U: what's their health score
+R: what's Sunward Airlines' health score
+A: 62 out of 100, down from 78 last quarter; flagged amber.
+U: why did it drop?
+R: why did Sunward Airlines' health score drop?
+A: Weekly active users fell after they paused their rollout to cabin crew.
+U: when do they plan to resume
+R: when does Sunward Airlines plan to resume their rollout to cabin crew
+
+U: is there a sabbatical program?
+A: Yes, after 5 years of service employees can take 4 weeks of paid sabbatical.
+U: can I combine it with regular PTO?
+R: can I combine the paid sabbatical with regular PTO?
+A: Yes, up to 2 extra weeks, with manager approval.
+U: how far ahead do I need to apply
+R: how far ahead do I need to apply for a sabbatical
+
+U: which tests are the flakiest in CI right now?
+A: The top three are checkout_e2e, search_sync_integration and calendar_tz_spec, per the CI health dashboard.
+U: who owns the second one
+R: who owns the search_sync_integration test
+A: Priyanka Iyer on the Connectors team.
+U: how often does it fail?
+R: how often does the search_sync_integration test fail?
+
+u: the DPA that Ravenmoor Pharma sent back
+A: Ravenmoor Pharma returned the DPA on Monday with redlines on sub-processor notice periods.
+U: what notice period do they want
+R: what sub-processor notice period does Ravenmoor Pharma want in the DPA
+A: 60 days instead of our standard 30.
+U: have we agreed to that for anyone else?
+R: have we agreed to a 60-day sub-processor notice period for any other customer?
+
+u: who's in charge of the Warsaw office move?
+A: Piotr Zieliński from Workplace, with the move planned for the weekend of September 14.
+U: where is the new office
+R: where is the new Warsaw office
+A: Prosta 20 in Wola, floors 7 and 8.
+U: is there bike parking?
+R: is there bike parking at the new Warsaw office at Prosta 20?
+
+U: what's the on-call compensation policy?
+A: Engineers on primary on-call get a flat weekly stipend plus time off in lieu for pages outside hours.
+U: how much is the stipend
+R: how much is the on-call weekly stipend
+A: $400 a week in the US; local equivalents elsewhere.
+U: what about secondary?
+R: how much is the on-call weekly stipend for secondary?
+
+u: results of the accessibility audit
+A: The audit by an external firm found 37 WCAG 2.1 AA issues in the web app, 8 rated critical.
+U: which pages had the critical ones
+R: which pages had the critical WCAG issues in the accessibility audit
+A: The search results page, the date picker and the sharing dialog.
+U: when are they due to be fixed?
+R: when are the critical accessibility audit issues due to be fixed?
+
+u: Tidewater kickoff deck
+A: "Tidewater kickoff" by Camille Roux: moving document previews to a new rendering service by Q1.
+U: who's the tech lead on it?
+R: who's the tech lead on Tidewater?
+A: Yusuf Demir from the Content Platform team.
+U: what languages is he using for it
+R: what languages is Yusuf Demir using for Tidewater
+
+u: referral bonus amount
+A: $3,000 for engineering referrals and $2,000 for other roles, paid after the hire's 90th day.
+U: does it apply to interns
+R: does the referral bonus apply to interns
+
+u: who's presenting the Q2 business review to the board?
+A: CFO Fiona Gallagher and COO Leon Hartmann, on July 18.
+U: has the draft been shared?
+R: has the draft of the Q2 business review for the board been shared?
+A: A first draft went to the exec team on July 9.
+U: can I see her section on cash flow
+R: can I see Fiona Gallagher's section on cash flow in the Q2 business review draft
+
+u: scheduled maintenance windows this month
+A: Two: database upgrades on June 8 at 02:00 UTC and a network change on June 22 at 03:00 UTC.
+U: which customers are affected by the first one
+R: which customers are affected by the June 8 database upgrade maintenance
+A: All workspaces in ap-southeast, including Kinetic Freight and Summit Ridge University.
+U: did we notify them?
+R: did we notify the ap-southeast customers about the June 8 database upgrade maintenance?
+
+u: who's the contact at Aldergrove City Council?
+A: Nora Fitzgerald, their digital services manager, signed the contract in March.
+U: what did they buy
+R: what did Aldergrove City Council buy
+A: 800 seats on the Government plan, with the data residency add-on.
+U: is their rollout on schedule?
+R: is Aldergrove City Council's rollout on schedule?
+
+U: how do I sign up for the mentorship program
+
+u: who is Kenji Morimoto?
+A: Kenji Morimoto is a principal engineer in the Tokyo office working on search relevance.
+U: what did he present at the last tech talk?
+R: what did Kenji Morimoto present at the last tech talk?
+A: "Learning to rank with click data", on May 30.
+U: is the recording available
+R: is the recording of Kenji Morimoto's "Learning to rank with click data" tech talk available
+
+u: pen test report from this spring
+A: The spring penetration test found 2 high, 5 medium and 11 low findings; report by Astrid Lindqvist.
+U: are the highs fixed
+R: are the high findings from the spring penetration test fixed
+A: One is fixed; the other, an IDOR in the export API, is in progress.
+U: who's working on the export one?
+R: who's working on the IDOR in the export API?
+
+u: Ember design review
+A: The Ember design review is Thursday at 15:00; the doc "Ember: offline sync for notes" is by Greta Schulz.
+U: who are the reviewers
+R: who are the reviewers for the Ember design review
+A: Arjun Mehta and Thandiwe Dlamini, plus Security.
+U: where can I leave comments?
+R: where can I leave comments on the Ember design doc?
+A: Comment directly in the doc; comments close Wednesday at noon.
+U: how do I get a Figma license
+
+u: customers using the Salesforce connector
+A: 143 workspaces have the Salesforce connector enabled; the largest is Blue Heron Foods.
+U: how many of them had sync errors this week
+R: how many workspaces using the Salesforce connector had sync errors this week
+A: 9 workspaces, mostly from API limit errors.
+U: was Blue Heron one of them?
+R: was Blue Heron Foods one of the workspaces with Salesforce connector sync errors this week?
+
+U: how do I report a phishing email?
+A: Use the "Report phish" button in Gmail, or forward it to security@corvel.io.
+U: what happens after I report it
+R: what happens after I report a phishing email
+A: Security reviews it within an hour and blocks the sender if needed.
+U: how many were reported last month?
+R: how many phishing emails were reported last month?
+
+u: ERG events in June
+A: Pride ERG hosts a panel on June 12 and a social on June 27; Women in Tech hosts a workshop June 19.
+U: who's organizing the panel
+R: who's organizing the Pride ERG panel on June 12
+A: Joaquín Herrera and Esther Kimani.
+U: is it in person or virtual?
+R: is the Pride ERG panel on June 12 in person or virtual?
+
+u: price increase letter for Calloway Legal
+A: Drafted by Sunita Rao in Sales Ops: a 7% uplift at renewal on August 1.
+U: has it been sent
+R: has the price increase letter for Calloway Legal been sent
+A: Not yet, it's waiting for approval from Declan Murphy.
+U: what's his role at Corvel?
+R: what's Declan Murphy's role at Corvel?
+
+U: which services are still on Java 11?
+A: Six services, including export-svc, audit-writer and the legacy reports API.
+U: deadline to upgrade them
+R: deadline to upgrade the services still on Java 11
+A: December 31, when vendor support ends.
+U: what about Python 3.8 services
+R: deadline to upgrade services still on Python 3.8
+
+U: where's the contractor onboarding checklist?
+
+u: Bramble experiment results
+A: The Bramble A/B test on the new search snippet format raised click-through by 4.2%, led by Mei-Ling Tsao.
+U: was it significant
+R: was the Bramble A/B test result significant
+A: Yes, p < 0.01 over 2.1M sessions.
+U: are we rolling it out to everyone?
+R: are we rolling out the Bramble search snippet format to everyone?
+
+u: expense a conference ticket
+A: Conference tickets come from the learning budget; book through Navan or expense in Concur with the receipt.
+U: what's the hotel cap in Sydney?
+A: A$280 per night in Sydney.
+U: how much is the per diem there
+R: how much is the per diem in Sydney
+
+u: who approves open source contributions?
+A: The OSS review group in Legal and Engineering; Rafael Quintero runs the intake.
+U: how long does his review take
+R: how long does Rafael Quintero's open source contribution review take
+A: Usually 3 business days for small patches.
+U: do I need approval to fix a typo in docs?
+R: do I need approval to fix a typo in open source project docs?
+
+u: São Paulo office opening
+A: The São Paulo office opens on August 5 with 25 people from Sales and Support.
+U: who's the site lead
+R: who's the site lead for the São Paulo office
+A: Beatriz Lacerda, currently a support manager.
+U: what's the printer setup like there
+R: what's the printer setup like in the São Paulo office
+
+u: what is Nimbus?
+A: Nimbus is the project to offer a self-hosted edition of the product for regulated industries.
+U: who asked for it
+R: who asked for Nimbus, the self-hosted edition
+A: Mostly banks and health systems; Ostrava Steelworks also asked on a call last month.
+U: is there a waitlist?
+R: is there a waitlist for Nimbus?
+
+u: Oluwaseun Bello's team
+A: Oluwaseun Bello leads Support Engineering for EMEA, with 9 engineers in Dublin and Warsaw.
+U: what's their backlog like
+R: what's the EMEA Support Engineering team's backlog like
+A: 58 open escalations, 12 older than a week.
+U: what's the fastest way to reach the support engineering manager in APAC?
+
+u: what's the localization status for Japanese?
+A: The web app is 96% translated into Japanese; mobile is at 81%.
+U: who's the translator for it
+R: who's the translator for Japanese
+A: Translations go through our vendor; Kenji Morimoto reviews terminology.
+U: what about German?
+R: what's the localization status for German?
+""")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Summarization, train
+# ---------------------------------------------------------------------------------------------------------------------
+SUM_TRAIN.append(r"""
+D:
+Kestrel weekly sync, May 14
+Dana: API freeze was supposed to be Wednesday. Where are we?
+Marcus: Payments endpoints are done. The refunds endpoint still needs pagination.
+Keisha: Android token refresh is still failing on older devices. I have a fix in review, should merge tomorrow.
+Dana: Then let's move the freeze to Friday. Does that hurt QA?
+Lina: QA needs three full days. Friday freeze means testing runs into Wednesday, so launch stays August 20 but it's tight.
+Dana: OK. Freeze Friday, no more slips. Marcus, can you pair with Keisha if the fix isn't merged by tomorrow noon?
+Marcus: Yes.
+S: The Kestrel API freeze moved from Wednesday to Friday because of the unfinished refunds pagination and Keisha's Android token refresh fix; the August 20 launch holds, with QA needing three days.
+----
+D:
+Subject: Re: Okafor Health SLA credit
+From: Samuel Achebe
+To: Elena Rossi, Rahul Menon
+
+Elena, Okafor's procurement lead asked again about credits for February. Uptime was 99.91% against a 99.95% commitment, so the contract gives them 5% of the monthly fee, which is about $2,100.
+
+From: Elena Rossi
+Let's issue the credit without waiting for a formal claim. It's a renewal year and they were gracious about the incident. Rahul, can you send Samuel a one-page incident summary he can share?
+
+From: Rahul Menon
+Will do by Thursday. I'll leave out internal hostnames.
+S: Elena Rossi approved issuing Okafor Health a roughly $2,100 SLA credit for February's 99.91% uptime without a formal claim, and Rahul Menon will send Samuel Achebe a shareable incident summary by Thursday.
+----
+Q: what caused the outage?
+D:
+Postmortem: INC-812, SSO login outage (May 3)
+Impact: From 14:05 to 14:52 UTC, users signing in through SAML SSO got an "invalid signature" error. About 38% of active workspaces use SAML. Password and Google logins were unaffected.
+Root cause: The SAML signing certificate expired at 14:00 UTC. It had been created manually three years ago and was not tracked by our certificate inventory, so no expiry alert fired.
+Resolution: Rahul Menon generated a new certificate, and Customer Success sent the new metadata to the 11 customers whose IdPs pin certificates.
+Follow-ups: add all SAML certs to the inventory with 30-day expiry alerts (Aisha), write a rotation runbook (Rahul), move signing keys into Vault (Security, Q3).
+S: The May 3 SSO outage was caused by an expired SAML signing certificate that had been created manually and was missing from the certificate inventory, so no expiry alert fired.
+----
+D:
+Atlas billing migration, status update, week of May 20
+Overall: amber.
+Done: all US customers' invoices were generated in parallel by the old and new systems for two billing cycles, with a 99.98% match rate.
+In progress: EUR invoices don't reconcile for 140 accounts because of rounding in VAT lines. Zainab Yusuf is on it and expects a fix next week.
+Blocked: Finance has not signed off on the cutover test plan. Marcus Feld has a review with Ingrid Halvorsen on Thursday.
+Cutover remains June 14 if both items close by June 5; otherwise the fallback date is July 12.
+S: Atlas is amber: US invoices match 99.98%, but 140 EUR accounts fail reconciliation on VAT rounding and Finance hasn't approved the test plan; the June 14 cutover holds only if both close by June 5, else July 12.
+----
+D:
+#search-infra, Tuesday
+Wei: rank-svc p99 jumped to 900ms around 10:40
+Tobias: looking. deploy 10:32 was the new feature store client
+Lena: roll back?
+Tobias: rolling back now
+Tobias: p99 back to 180ms. the new client opens a connection per request, no pooling
+Wei: nice catch. can we add a latency check to the canary?
+Lena: yes, make it a blocker for the next deploy. Tobias, ticket please
+Tobias: SRCH-1402 created, will fix pooling and add canary check
+S: A 10:32 rank-svc deploy of the new feature store client pushed p99 latency to 900 ms because it opened a connection per request; Tobias rolled it back and filed SRCH-1402 to add pooling and a canary latency check.
+----
+D:
+Travel policy: booking and approvals
+All business travel must be booked through Navan so that we can locate travelers in an emergency. Trips costing more than $2,000, or travel outside your home region (Americas, EMEA, APAC), need director approval before booking. Economy class is standard for flights under 6 hours; premium economy is allowed for longer flights, and business class needs a VP exception. Rail is preferred over flying for journeys under 4 hours. Book at least 14 days ahead where possible. Personal travel added to a business trip is allowed if it doesn't increase the cost to Corvel.
+S: Corvel's travel policy requires booking through Navan, director approval for trips over $2,000 or outside your home region, economy for flights under 6 hours, rail for trips under 4 hours, and booking 14 days ahead.
+----
+Q: which flights can be premium economy?
+D:
+Travel policy: booking and approvals
+All business travel must be booked through Navan so that we can locate travelers in an emergency. Trips costing more than $2,000, or travel outside your home region (Americas, EMEA, APAC), need director approval before booking. Economy class is standard for flights under 6 hours; premium economy is allowed for longer flights, and business class needs a VP exception. Rail is preferred over flying for journeys under 4 hours. Book at least 14 days ahead where possible. Personal travel added to a business trip is allowed if it doesn't increase the cost to Corvel.
+S: Premium economy is allowed on flights of 6 hours or longer; shorter flights are economy, and business class always needs a VP exception.
+----
+D:
+Ticket #48213, Brightwater Logistics
+Priority: High
+Reported by: Paul Everett (IT admin)
+Summary: Documents from our TMS stopped appearing in search since Monday.
+Details: The TMS connector shows "last sync: 3 days ago". No errors in the admin console. About 4,000 shipment documents are missing.
+Agent notes (Renata): Connector logs show 401s from the TMS API starting Monday 06:00. Customer confirmed they rotated their API key Monday morning. Asked them to update the key in the connector settings. After the update, a full resync started; ETA 2 hours.
+Status: Resolved, pending customer confirmation.
+S: Brightwater Logistics' TMS documents stopped syncing on Monday because the customer rotated their API key; after Renata had them update it in the connector, a full two-hour resync began and the ticket awaits confirmation.
+----
+D:
+Release notes, 4.12 (April 22)
+New: Okta SSO with SCIM provisioning for Enterprise plans. Admins can map Okta groups to Corvel spaces.
+New: Bulk export of search results to CSV, up to 50,000 rows.
+Improved: Calendar results now show the meeting organizer and attendee count.
+Fixed: Calendar sync no longer duplicates recurring events after a time zone change.
+Fixed: The mobile app kept users logged out after a password reset.
+Rollout: available to all regions by April 24.
+S: Release 4.12 (April 22) added Okta SSO with SCIM for Enterprise and CSV bulk export up to 50,000 rows, improved calendar results, and fixed duplicated recurring events and a mobile logout bug.
+----
+D:
+Hi team,
+
+After a lot of discussion, we've decided to sunset the legacy reports module. It serves about 6% of workspaces, costs us two engineers' worth of maintenance a year, and the new Analytics dashboards now cover every report except the custom SQL one.
+
+Timeline: reports become read-only on July 1 and are switched off on September 30. Customers using custom SQL reports will get early access to the analytics API. Customer Success will reach out to the 90 most active workspaces in June.
+
+The full decision memo is on the product wiki.
+
+Anil
+S: Anil announced that the legacy reports module, used by about 6% of workspaces, becomes read-only July 1 and shuts down September 30; custom SQL users get early analytics API access, and Customer Success contacts 90 top workspaces in June.
+----
+Q: what do customers need to do?
+D:
+Hi team,
+
+After a lot of discussion, we've decided to sunset the legacy reports module. It serves about 6% of workspaces, costs us two engineers' worth of maintenance a year, and the new Analytics dashboards now cover every report except the custom SQL one.
+
+Timeline: reports become read-only on July 1 and are switched off on September 30. Customers using custom SQL reports will get early access to the analytics API. Customer Success will reach out to the 90 most active workspaces in June.
+
+The full decision memo is on the product wiki.
+
+Anil
+S: Customers must move off legacy reports before September 30, as reports go read-only July 1; those relying on custom SQL reports can switch to the analytics API through early access.
+----
+D:
+Interview debrief: Daniel Kowalski, Senior Backend Engineer
+Sofia: Coding round was strong, clean code, good tests. System design was weaker. He designed a single-region queue and didn't think about failover until prompted.
+Omar: I saw the same gap but he recovered well once we talked about it. His Kafka experience is real.
+Julia: Culture and collaboration round was great. He's mentored two juniors at his current job.
+Omar: I'm a hire at senior, not staff.
+Sofia: I'd be lean no hire for senior given the design round, but I wouldn't block.
+Omar: Then the recommendation is hire at senior. I'll send it to Lena for the final call.
+S: The panel recommended hiring Daniel Kowalski as a senior (not staff) backend engineer despite Sofia's lean-no-hire on system design; Omar will send the recommendation to Lena for the final decision.
+----
+D:
+Parental leave
+All employees, regardless of gender or how they become a parent, are eligible for 16 weeks of fully paid parental leave. Leave can be taken in one block or in up to three blocks, and must be used within 12 months of the birth, adoption or foster placement. Employees must have worked at Corvel for at least 3 months. Let your manager and People team know at least 8 weeks before your planned start. Where local law gives more generous leave, local law applies. Contractors are covered by their agency's policy instead.
+S: Employees with at least 3 months' service get 16 weeks of fully paid parental leave, usable in up to three blocks within 12 months, with 8 weeks' notice; contractors are excluded.
+----
+D:
+Subject: Marlow & Finch onsite, logistics
+From: Samuel Achebe
+
+Hi all, confirmed details for Tuesday:
+- Visitors: Rupert Hale (CTO), Gemma Lyle and Oscar Trent (engineers).
+- 9:30 arrival, London office, room Thames. Reception has their names.
+- 10:00 roadmap session with Lucía; 11:30 SSO migration deep dive with Rahul.
+- Lunch is booked for 12:30 at the Italian place downstairs, 8 people.
+- 14:00 wrap-up and next steps.
+Please don't bring laptops into the roadmap session unless you're presenting. They asked for it to be a conversation, not a demo.
+S: Samuel Achebe confirmed Tuesday's London onsite with Marlow & Finch's Rupert Hale, Gemma Lyle and Oscar Trent: 9:30 arrival in room Thames, a roadmap session with Lucía, an SSO deep dive with Rahul, and lunch at 12:30.
+----
+D:
+Design doc excerpt: Per-tenant throttling (Julia Meier)
+Problem: A single large tenant can saturate the search API and raise latency for everyone. In March, one customer's nightly export script caused p99 to triple for 40 minutes.
+Proposal: Add a token-bucket limiter per tenant at the API gateway. Default budget is 50 requests/second with bursts to 200. Enterprise contracts can set custom budgets. Requests over budget get HTTP 429 with a Retry-After header.
+Alternatives considered: global limits (too blunt), queue-based fairness (more complex, needs a new service).
+Open question: should internal services be exempt?
+S: Julia Meier proposes a per-tenant token-bucket limiter at the API gateway (50 requests/second, bursts to 200, custom for Enterprise, 429 with Retry-After) after one tenant's export tripled p99 in March; exempting internal services is undecided.
+----
+D:
+Growth OKR check-in, end of April
+Objective 1: trial-to-paid conversion at 3.9% vs a 4.5% target. The new onboarding checklist lifted activation, but conversion lags by about two weeks.
+Objective 2: Beacon referrals. Scope is done, build starts in June after the pricing decision. At risk.
+Objective 3: onboarding drop-off down 14% against a 20% goal. The biggest remaining drop is at the "connect your first app" step.
+Jonas will bring a proposal to simplify app connection to the next product review.
+S: At the end of April, Growth had conversion at 3.9% of a 4.5% target, Beacon referrals at risk with build starting in June, and onboarding drop-off down 14% of 20%; Jonas will propose simplifying app connection.
+----
+Q: which objective is at risk?
+D:
+Growth OKR check-in, end of April
+Objective 1: trial-to-paid conversion at 3.9% vs a 4.5% target. The new onboarding checklist lifted activation, but conversion lags by about two weeks.
+Objective 2: Beacon referrals. Scope is done, build starts in June after the pricing decision. At risk.
+Objective 3: onboarding drop-off down 14% against a 20% goal. The biggest remaining drop is at the "connect your first app" step.
+Jonas will bring a proposal to simplify app connection to the next product review.
+S: The Beacon referrals objective is at risk: scoping is finished, but the build can't start until June, after the pricing decision.
+----
+D:
+#it-helpdesk
+Olu: my laptop won't connect to VPN since this morning, says "certificate not trusted"
+Haruka (IT): are you on macOS 14.5?
+Olu: yes, updated last night
+Haruka (IT): that update broke our VPN profile. open Self Service and run "Reinstall VPN profile", then restart
+Olu: worked, thanks!
+Haruka (IT): posting a notice in #announcements, we've had 15 of these today
+S: Olu's VPN "certificate not trusted" error came from the macOS 14.5 update; Haruka from IT fixed it by having him reinstall the VPN profile from Self Service and is posting a company-wide notice after 15 similar reports.
+----
+D:
+Customer call notes: Kinnear Foods, May 9
+Attendees: Graham Oduya (IT director, Kinnear), Samuel Achebe, Lucía Ferrer
+Graham joined in April after Laura Pritchard left. He wasn't involved in the original purchase and is reviewing all tools.
+Usage is down 35% since March. Graham says the warehouse teams never got trained and most users only search email.
+He is open to renewing if we can show value by August. Asked for a training plan for warehouse supervisors and a usage report by department.
+Next steps: Samuel sends the usage report by May 16; Lucía's team schedules two training sessions in June.
+S: Kinnear Foods' new IT director Graham Oduya will consider renewing if value is shown by August; Samuel Achebe sends a departmental usage report by May 16 and Lucía Ferrer's team runs two warehouse supervisor trainings in June.
+----
+D:
+Subject: Laptop refresh
+From: IT Operations
+
+Starting June 1, laptops will be refreshed every 4 years instead of 3. Engineers and designers stay on a 3-year cycle because of build and rendering workloads. If your laptop fails or becomes too slow for your work before then, open a hardware request and IT will assess it; you won't be refused a replacement just because of its age. Old laptops are wiped and donated to Code Bridge, a coding school for adults. This change saves about $380k a year.
+S: From June 1, Corvel's laptop refresh cycle goes from 3 to 4 years, except for engineers and designers who stay at 3; failing laptops can still be replaced early, and the change saves about $380k a year.
+----
+D:
+Quarterly planning, Data Eng, notes
+Svetlana: Tamarack has to land before the SOC 2 audit in August, so it takes priority over the Airflow upgrade.
+Nikolai: Then the Airflow upgrade moves to Q4. We'll need to patch the scheduler bug by hand until then.
+Amara: I can own the patch. Low effort.
+Svetlana: Good. Second, the warehouse costs: we're at $41k a month and Finance wants us under $35k.
+Nikolai: Turning off the hourly snapshots for dev tables gets us about $4k. Partitioning the events table gets the rest.
+Svetlana: Do both this quarter.
+S: Data Eng prioritized Tamarack ahead of the August SOC 2 audit, pushing the Airflow upgrade to Q4 with Amara patching the scheduler bug, and will cut warehouse costs from $41k to under $35k monthly by dropping dev snapshots and partitioning events.
+----
+D:
+Expense policy: meals
+When traveling on business in the US, you can spend up to $75 a day on meals. International limits are set per city and listed in Navan. Itemized receipts are required for any meal over $25. Client meals are reimbursed at actual cost if you list the attendees and their company. Alcohol is only reimbursable at client dinners, up to two drinks per person. Meals during team offsites are paid centrally, so don't expense them.
+S: The meals policy allows $75 a day in the US and per-city limits abroad, needs itemized receipts over $25, reimburses client meals at cost with attendees listed, and allows alcohol only at client dinners.
+----
+Q: when can I expense alcohol?
+D:
+Expense policy: meals
+When traveling on business in the US, you can spend up to $75 a day on meals. International limits are set per city and listed in Navan. Itemized receipts are required for any meal over $25. Client meals are reimbursed at actual cost if you list the attendees and their company. Alcohol is only reimbursable at client dinners, up to two drinks per person. Meals during team offsites are paid centrally, so don't expense them.
+S: Alcohol can only be expensed at client dinners, limited to two drinks per person.
+""")
+
+SUM_TRAIN.append(r"""
+D:
+Pricing committee, May 16
+Attendees: Claire Dubois, Anil Gupta, Kwame Mensah, Elena Rossi
+Claire presented the Meridian proposal: Starter $12, Team $29, Enterprise custom.
+Kwame: Starter cannibalization risk is real. Our model shows 8% of current $15 customers would downgrade.
+Elena: Then cap Starter at 10 users. Most of our $15 customers have more than 10.
+Anil: Agreed. And no SSO on Starter.
+Decision: Starter approved at $12 with a 10-user cap and no SSO. Team and Enterprise approved as proposed. Existing customers keep current prices until their next renewal.
+Claire to prepare launch messaging for September 1.
+S: The pricing committee approved the Meridian tiers on May 16, limiting the $12 Starter plan to 10 users without SSO to avoid cannibalization; existing customers keep their prices until renewal, and Claire prepares a September 1 launch.
+----
+D:
+From: Ingrid Halvorsen (CFO)
+To: All staff
+Subject: Changes to the expense policy for 2024
+
+Hi everyone, three changes take effect on February 1:
+1. Hotel caps go up 10% in all cities to reflect rising prices.
+2. Alcohol is no longer reimbursable, except at client dinners.
+3. Expenses must be submitted within 60 days; anything older will be rejected.
+These changes keep us within the travel budget while being fair to people on the road. The updated policy and an FAQ are on the Finance wiki. Questions to finance-help@corvel.io.
+S: CFO Ingrid Halvorsen announced that from February 1 hotel caps rise 10%, alcohol is only reimbursed at client dinners, and expenses older than 60 days will be rejected; details and an FAQ are on the Finance wiki.
+----
+D:
+Halyard launch readiness review
+Mira: We're moving launch from June 18 to July 9.
+Nadia: To be clear, this is because of the security review. The sharing links can be guessed: they use sequential IDs.
+Ethan: Fix is to switch to random 128-bit tokens and migrate existing links. Two weeks of work plus a week of testing.
+Mira: Marketing is OK with July 9; the webinar moves too. Press hasn't been briefed yet, so nothing to walk back.
+Nadia: I want a re-test by the external firm before launch.
+Mira: Booked for July 1.
+S: Halyard's launch moved from June 18 to July 9 because the security review found guessable sequential sharing links; Ethan will switch to random tokens and migrate old links, and an external re-test is booked for July 1.
+----
+Q: why was the launch delayed?
+D:
+Halyard launch readiness review
+Mira: We're moving launch from June 18 to July 9.
+Nadia: To be clear, this is because of the security review. The sharing links can be guessed: they use sequential IDs.
+Ethan: Fix is to switch to random 128-bit tokens and migrate existing links. Two weeks of work plus a week of testing.
+Mira: Marketing is OK with July 9; the webinar moves too. Press hasn't been briefed yet, so nothing to walk back.
+Nadia: I want a re-test by the external firm before launch.
+Mira: Booked for July 1.
+S: The Halyard launch was delayed because the security review found that sharing links used guessable sequential IDs, which need to be replaced with random tokens and retested.
+----
+D:
+Support ticket #50177, Castellan Insurance
+Reported by: Monique Barré (workspace admin)
+"Since yesterday, some users see documents from the Claims folder that they shouldn't have access to. This is urgent: claims contain personal data."
+Agent notes (Tariq, Tier 2): Reproduced. Users in the nested group "Claims-Readonly" inherit access after the group was renamed in their IdP. Escalated to Engineering as SEC-221, severity 1. Engineering disabled group inheritance for the workspace as a stopgap at 16:40. Customer confirmed the documents are no longer visible.
+Next: root cause and fix from the Identity team; Security to assess whether this is a reportable incident.
+S: Castellan Insurance users could see restricted Claims documents after a nested IdP group was renamed; Tariq escalated it as SEC-221, Engineering disabled group inheritance as a stopgap, and Security is assessing whether it's reportable.
+----
+D:
+Release notes, mobile 6.3
+- Offline mode (beta): pin up to 200 documents to read without a connection. Turn it on in Settings > Labs.
+- Search now shows recent people you've messaged at the top of results.
+- Tablet: a two-column layout on iPad and Android tablets.
+- Fixed a crash on login on iOS 17 (MOB-2231).
+- Fixed delayed push notifications for calendar changes (MOB-2240).
+Minimum supported versions are now iOS 16 and Android 10.
+S: Mobile 6.3 adds offline mode in beta for up to 200 pinned documents, recent people at the top of search and a tablet layout, fixes the iOS 17 login crash and delayed pushes, and requires iOS 16 or Android 10.
+----
+D:
+#payments-platform
+Zainab: found the EUR reconciliation issue. New system rounds VAT per line, old system rounds on the invoice total
+Marcus: which is right?
+Zainab: legally, either is fine in most EU countries, but Germany and Italy expect per-invoice. and customers will notice cent differences
+Marcus: then match the old behaviour
+Zainab: ok, rounding on total. PR up tomorrow, then I'll rerun the parallel billing for the 140 accounts
+Marcus: great. if that's clean by June 5 we keep the June 14 cutover
+S: Zainab traced the Atlas EUR reconciliation mismatch to per-line versus per-invoice VAT rounding; Marcus decided to keep the old per-invoice rounding, and if the rerun on the 140 accounts is clean by June 5, cutover stays June 14.
+----
+D:
+PTO policy (US)
+Full-time employees in the US get 20 days of paid time off per year, accrued monthly, plus 11 company holidays and the winter shutdown. You can carry over up to 5 unused days into the next year; the rest are forfeited on March 31. PTO requests go through Workday and should be submitted at least two weeks ahead for absences longer than 3 days. Sick days are separate from PTO: take what you need, and tell your manager. Unused PTO is paid out when you leave, where required by state law.
+S: US employees get 20 PTO days a year accrued monthly plus 11 holidays and a winter shutdown, can carry over 5 days until March 31, request longer absences two weeks ahead in Workday, and have separate sick days.
+----
+Q: can I carry over unused days?
+D:
+PTO policy (US)
+Full-time employees in the US get 20 days of paid time off per year, accrued monthly, plus 11 company holidays and the winter shutdown. You can carry over up to 5 unused days into the next year; the rest are forfeited on March 31. PTO requests go through Workday and should be submitted at least two weeks ahead for absences longer than 3 days. Sick days are separate from PTO: take what you need, and tell your manager. Unused PTO is paid out when you leave, where required by state law.
+S: Yes, up to 5 unused PTO days carry over into the next year; any other unused days are forfeited on March 31.
+----
+D:
+Weekly SRE report, week 21
+Availability: API 99.98%, web 99.99%, mobile backend 99.95%.
+Incidents: one SEV3 on May 22, notifications delayed by 25 minutes after a Redis failover. No customer reports.
+Pages: 34 pages this week, down from 51. Most of the drop comes from removing the noisy disk space alert on build agents.
+Capacity: the us-east Kafka cluster is at 71% disk; the Streaming team plans to add brokers on June 3.
+Toil: Aisha automated the weekly certificate inventory check.
+S: In week 21, availability stayed at or above 99.95%, a Redis failover delayed notifications 25 minutes, pages fell from 51 to 34 after removing a noisy alert, and us-east Kafka at 71% disk gets brokers on June 3.
+----
+D:
+Subject: Vantor Energy security questionnaire
+From: Nadia Benali
+
+Hi Dilnoza, thanks for sending the questionnaire. We've completed 212 of the 240 questions using our standard answers and SOC 2 report. For the remaining 28, mostly about your specific OT network segmentation requirements, we'd like a 30-minute call with your security architect. Could we do Monday or Tuesday next week? We're on track to return everything by your June 7 deadline.
+Best, Nadia
+S: Nadia Benali told Vantor Energy's Dilnoza Karimova that 212 of 240 security questionnaire answers are done and asked for a call early next week about the 28 OT segmentation questions, keeping the June 7 deadline.
+----
+D:
+Design doc excerpt: Event bus consolidation (Hugo Lambert)
+Today we run three messaging systems: Kafka for analytics, RabbitMQ for notifications, and SQS for billing jobs. Each has its own client library, alerting and on-call knowledge. This doc proposes moving notifications and billing onto Kafka by end of Q4.
+Benefits: one set of tooling, replay for debugging, and lower cost (RabbitMQ hosting is $9k a month).
+Risks: billing jobs need exactly-once processing, which we'd implement with idempotency keys. Notifications need low latency; tests show Kafka p99 of 40 ms, within our 100 ms budget.
+The architecture review approved this on the condition that a schema registry exists before migration.
+S: Hugo Lambert's doc proposes consolidating RabbitMQ notifications and SQS billing jobs onto Kafka by end of Q4 for shared tooling, replay and $9k monthly savings; it was approved on condition a schema registry is built first.
+----
+D:
+Customer Success QBR prep, Orion account
+Hannah: Usage is up 18% year over year, mainly from their legal team adopting search in January.
+Felipe: Any risks?
+Hannah: Two. Their marketing team wants a Canva connector we don't have, and their CIO, Philippe Garnier, is consolidating vendors next year.
+Felipe: For Canva, check with Noor whether Driftwood covers it. For the CIO, let's get Elena on a call with him before the QBR.
+Hannah: QBR is June 4. I'll draft the deck by May 30.
+S: Orion usage is up 18% thanks to their legal team, but a missing Canva connector and CIO Philippe Garnier's vendor consolidation are risks; Hannah will check Driftwood with Noor, set up an Elena call, and draft the June 4 QBR deck by May 30.
+----
+D:
+Announcement: new Head of Design
+Please welcome Yara Mansour, who joins Corvel as Head of Design on May 6. Yara spent the last seven years at Quillon Media, where she led a team of 30 designers and rebuilt their design system. At Corvel she'll lead Product Design, Design Systems and UX Research, reporting to Gabriel Moreau. Chloé Marchand, who has led Design Systems, will report to Yara. Yara is based in the London office and will spend her first month meeting customers and every product team.
+S: Yara Mansour, previously leading 30 designers at Quillon Media, joins as Head of Design on May 6, reporting to Gabriel Moreau and overseeing Product Design, Design Systems and UX Research from London.
+----
+D:
+Support ticket #49950, Redfern Schools
+From: Imogen Clarke (IT coordinator)
+"Teachers in 6 of our schools can't find anything in Google Drive through Corvel search since the start of term. Other schools are fine."
+Agent notes (Renata): The 6 schools were added as a new Google Workspace organizational unit over the break. Our Drive connector only indexes the OUs selected at setup. Walked Imogen through adding the new OU in the connector settings. Indexing completed overnight.
+Customer reply: "All working now. Could the connector pick up new OUs automatically?" Logged as feature request FR-1180.
+S: Six Redfern Schools sites weren't searchable because they were in a new Google Workspace OU the Drive connector didn't index; Renata had Imogen Clarke add it, and her request for automatic OU pickup became FR-1180.
+----
+D:
+All-hands recap, April
+Martin opened with Q1 results: revenue up 31% year over year and net revenue retention at 118%.
+Carla Jensen announced that Data Eng will merge into the Platform org in June under Sigrid Aalto, so data pipelines and infrastructure share one roadmap.
+Lucía demoed semantic search, which goes into beta in July.
+Q&A: someone asked about remote work. Martin said the current policy, two office days a week for people within 50 km of an office, stays through at least the end of the year.
+S: At the April all-hands, Martin reported 31% revenue growth and 118% NRR, Carla announced Data Eng merging into Platform under Sigrid Aalto in June, Lucía demoed semantic search for a July beta, and the two-day office policy stays this year.
+----
+Q: what was said about remote work?
+D:
+All-hands recap, April
+Martin opened with Q1 results: revenue up 31% year over year and net revenue retention at 118%.
+Carla Jensen announced that Data Eng will merge into the Platform org in June under Sigrid Aalto, so data pipelines and infrastructure share one roadmap.
+Lucía demoed semantic search, which goes into beta in July.
+Q&A: someone asked about remote work. Martin said the current policy, two office days a week for people within 50 km of an office, stays through at least the end of the year.
+S: Martin said the current remote work policy, two office days a week for people living within 50 km of an office, stays in place at least until the end of the year.
+----
+D:
+#design-systems
+Chloé: heads up, date picker is slipping to end of August
+Yara: what's the blocker?
+Chloé: screen reader support for range selection. VoiceOver announces the wrong dates on Safari
+Yara: can we ship single-date first?
+Chloé: yes, single date is done and passes the audit. range would follow in September
+Yara: ship single-date in July then. tell the Beacon team so they can plan around it
+S: Chloé reported the accessible date picker slipping to late August because VoiceOver misreads range selection on Safari; Yara decided to ship the finished single-date picker in July, with ranges in September, and to warn the Beacon team.
+----
+D:
+Incident summary: INC-834, search API timeouts
+On May 18 from 09:12 to 09:41 UTC, about 12% of search API requests timed out. A deploy of rank-svc changed the default timeout for calls to the feature store from 200 ms to 2 s, which held threads for too long under load and exhausted the pool. The on-call engineer, Wei Zhang, rolled back at 09:38. Customers with API integrations saw errors; the web app retried and users mostly saw slower results. Actions: make timeouts explicit in config and add a pool saturation alert. Owner: Omar Siddiqui.
+S: On May 18, a rank-svc deploy raised the feature store timeout from 200 ms to 2 s, exhausting the thread pool so 12% of search API requests timed out for 29 minutes until Wei Zhang rolled back; Omar Siddiqui owns follow-ups.
+----
+D:
+Subject: Sales EMEA offsite
+From: Elena Rossi
+
+Team, the EMEA offsite is confirmed for October 8 to 10 in Sintra, Portugal. Budget is €48,000 for 30 people, covering the hotel, meals and one team activity. Flights are booked individually through Navan; please stay within economy. Agenda: day one is pipeline review, day two is the partner strategy with guest speakers from two of our resellers, and day three is free until the afternoon flights. Rosalind Okeke is organizing, so send dietary needs to her by September 1.
+S: Elena Rossi confirmed the Sales EMEA offsite in Sintra for October 8–10 with a €48,000 budget for 30 people; Rosalind Okeke is organizing and needs dietary requirements by September 1.
+----
+D:
+Vendor evaluation: translation services
+We compared three vendors for translating the product UI and help center into 8 languages.
+Lumenfield: $0.11 per word, 48-hour turnaround, strong glossary tooling, in-context review.
+Polyglot Works: $0.09 per word, 5-day turnaround, no integration with our string repo.
+TransWorld: $0.14 per word, 24-hour turnaround, but quality in Japanese was rated lowest by our reviewers.
+Recommendation (Oskar Lindgren): Lumenfield. Its integration saves roughly one week of engineering per release, which outweighs the higher price compared with Polyglot Works.
+S: Oskar Lindgren recommends Lumenfield for translating the UI and help center into 8 languages at $0.11 per word, because its repo integration saves about a week of engineering per release, outweighing Polyglot Works' lower price.
+----
+D:
+Chat: #people-ops
+Sinéad: reminder that mid-year reviews open June 3
+Jamal: are self-reviews still optional for people who joined after April 1?
+Sinéad: yes, optional for them. managers still write a short check-in
+Jamal: and calibration?
+Sinéad: calibration is week of July 8. new joiners aren't calibrated this cycle
+S: Sinéad confirmed mid-year reviews open June 3 with calibration the week of July 8; for people who joined after April 1, self-reviews are optional, managers write a short check-in, and they aren't calibrated this cycle.
+""")
+
+SUM_TRAIN.append(r"""
+D:
+Cobalt sprint 14 review
+Ahmed: We committed 38 points and finished 31. Search filters shipped to all customers on Wednesday.
+Ahmed: Export slipped. We're waiting on Data Eng to add the owner_id column to the documents table.
+Nikolai: That's on our side, sorry. It's scheduled for Monday.
+Ahmed: Then export moves into sprint 15. We also had two unplanned bugs from the filters launch, both fixed.
+Priya: What's the feedback on filters so far?
+Ahmed: 22 customers used them in the first two days. The top request is filtering by owner, which export also needs.
+S: Cobalt sprint 14 finished 31 of 38 points and shipped search filters, but export slipped to sprint 15 waiting for Data Eng's owner_id column, due Monday; 22 customers used filters in two days and most want filter-by-owner.
+----
+D:
+Subject: Heads-up: GitHub Actions minutes
+From: Pablo Ruiz
+
+We used 182,000 Actions minutes in April against 150,000 included in our plan, which cost an extra $2,600. The main cause is the web-app test suite, which runs the full end-to-end tests on every push, even for docs changes. Starting Monday, end-to-end tests only run on pull requests targeting main and on changes under src/. We're also turning on the shared build cache, which cut build time by 40% in our trial. If your team has a workflow that should be exempt, reply to this email.
+S: Pablo Ruiz reported 182,000 GitHub Actions minutes in April, 32,000 over plan at $2,600 extra, mostly from web-app end-to-end tests; from Monday those run only on PRs to main touching src/, and a shared build cache is enabled.
+----
+D:
+User research readout: admin analytics (Lucía Ferrer, Marta Nowak)
+We interviewed 14 workspace admins from companies of 200 to 12,000 employees.
+1. Admins want to prove value to their leadership. Every admin asked for a monthly report they can forward.
+2. Search success matters more than volume. They care about "searches with no clicks" much more than total searches.
+3. Department breakdowns are essential for large customers but need to respect privacy: no individual-level data.
+Next step: a prototype with a monthly PDF report, no-click rate and department views, tested with 5 of the same admins in July.
+S: Interviews with 14 workspace admins showed they want a forwardable monthly value report, care about no-click search rates over volume, and need privacy-safe department breakdowns; a prototype goes back to 5 admins in July.
+----
+D:
+#incident-842
+Rahul (IC): declaring SEV2. webhook deliveries delayed, queue depth 1.2M and growing
+Darius: consumer group for webhooks stopped committing offsets at 13:02. looks like a poison message, consumer crashes on one event
+Rahul: can we skip it?
+Darius: yes, moving offset past it now
+Darius: consumers catching up, queue draining at ~20k/s
+Rahul: ETA for full drain?
+Darius: about an hour
+Rahul: updating status page. Renata, can support prep a note for integration customers?
+Renata: on it
+Rahul: drained at 15:12. resolving. postmortem owner is Darius
+S: A poison message crashed the webhooks consumer at 13:02, delaying deliveries with a 1.2M backlog; Darius skipped it, the queue drained by 15:12, Renata prepared a customer note, and Darius owns the SEV2 postmortem.
+----
+D:
+Remote work policy
+Employees who live within 50 km of a Corvel office are expected in the office two days a week, chosen with their team. Employees further away are fully remote and can use a co-working space, reimbursed up to $300 a month. Everyone can work from another country for up to 20 working days a year, if they tell People Ops at least two weeks before and the country isn't on the restricted list. Longer stays need approval from Legal because of tax and immigration rules.
+S: Employees within 50 km of an office come in two days a week, others are fully remote with up to $300 a month for co-working, and anyone may work abroad up to 20 days a year with two weeks' notice.
+----
+Q: how long can I work from another country?
+D:
+Remote work policy
+Employees who live within 50 km of a Corvel office are expected in the office two days a week, chosen with their team. Employees further away are fully remote and can use a co-working space, reimbursed up to $300 a month. Everyone can work from another country for up to 20 working days a year, if they tell People Ops at least two weeks before and the country isn't on the restricted list. Longer stays need approval from Legal because of tax and immigration rules.
+S: You can work from another country for up to 20 working days a year if you notify People Ops two weeks ahead and the country isn't restricted; longer stays need Legal's approval.
+----
+D:
+Hackathon results, spring edition
+42 people formed 11 teams over two days. Winners:
+1st: "Ask the wiki" by Wei Zhang, Lina Haddou and Pablo Ruiz, a chat interface that answers questions from wiki pages with citations.
+2nd: "Meeting prep" by Keisha Brown and Jonas Weber, which builds a one-page brief from the calendar invite, related docs and email.
+People's choice: "Desk finder" by the Dublin Facilities team.
+Gabriel has asked the "Ask the wiki" team to write a proposal for turning it into a product feature by the end of June.
+S: At the spring hackathon, 42 people built 11 projects; Wei Zhang, Lina Haddou and Pablo Ruiz won with "Ask the wiki", which Gabriel wants proposed as a product feature by end of June, with "Meeting prep" second.
+----
+D:
+From: Rupert Hale (Marlow & Finch)
+To: Samuel Achebe
+Subject: SSO migration timeline
+
+Samuel, our identity team is moving from ADFS to Entra ID in Q3. We need to know when Corvel can support Entra ID with SCIM, and whether we can run both during a transition period of about a month. We can't move our 2,400 users in one weekend. Can you confirm by the end of next week? This is blocking our project plan.
+Thanks, Rupert
+S: Rupert Hale asked Samuel Achebe to confirm by the end of next week when Corvel supports Entra ID with SCIM and whether ADFS and Entra ID can run in parallel for a month while Marlow & Finch moves 2,400 users in Q3.
+----
+D:
+Benefits open enrollment (US)
+Open enrollment runs from November 4 to November 18. This is the only time you can change your medical, dental and vision plans without a qualifying life event. New this year: a second medical plan with a lower premium and a health savings account, and the company HSA contribution is $1,000 for individuals and $2,000 for families. Vision coverage now includes a $200 frame allowance. If you don't make a choice, your current plans roll over, except the flexible spending account, which you must re-elect.
+S: US open enrollment runs November 4–18, adding a lower-premium HSA medical plan with a $1,000 or $2,000 company contribution and a $200 vision frame allowance; plans roll over automatically except the FSA, which must be re-elected.
+----
+D:
+1:1 notes, Lena and Tobias
+Tobias: the gRPC migration for rank-svc is 60% done. The remaining callers are the autocomplete service and two batch jobs.
+Lena: any risk to the June date?
+Tobias: autocomplete is owned by Wei's team and they're busy with the semantic search beta. Could slip two weeks.
+Lena: I'll ask Priya whether we can borrow someone. What about your promotion packet?
+Tobias: draft is done, I'd like feedback before the June 14 deadline.
+Lena: send it Friday and I'll review over the weekend.
+S: Tobias told Lena the rank-svc gRPC migration is 60% done but may slip two weeks because Wei's autocomplete team is busy, so Lena will ask Priya for help; Tobias sends his promotion packet Friday for review before June 14.
+----
+D:
+Service catalog entry: notifications-svc
+Owner: Notifications team (manager: Hiroshi Tanaka)
+Purpose: sends email, push and in-app notifications, including daily digests and mention alerts.
+Dependencies: RabbitMQ (moving to Kafka in Q4), Postgres, the templates service, and the email provider.
+SLO: 99.9% of notifications delivered within 60 seconds; digest jobs complete by 07:00 local time.
+On-call: notifications-primary in PagerDuty.
+Known issues: POST /v2/digest has elevated errors when the templates service is slow.
+S: notifications-svc, owned by Hiroshi Tanaka's Notifications team, sends email, push and in-app notifications with a 99.9% within-60-seconds SLO, depends on RabbitMQ, Postgres and the templates service, and its digest endpoint errors when templates are slow.
+----
+D:
+Subject: Q2 hiring update
+From: Talent Acquisition
+
+We have 47 open requisitions. In Q2 so far we've made 31 offers with an 84% acceptance rate. Time to fill averages 52 days, up from 45 in Q1, mostly because of senior engineering roles. Three changes for Q3: engineering interviews move to a four-round loop instead of five, hiring managers must give feedback within 24 hours, and we're adding two contract recruiters for Engineering until the end of September.
+S: Talent Acquisition reported 47 open roles, 31 offers at 84% acceptance and time to fill rising to 52 days; for Q3, engineering loops drop to four rounds, feedback is due within 24 hours, and two contract recruiters join.
+----
+D:
+Incident update, 11:20 UTC
+We're investigating slow search results for customers in the EU region. Average latency is 3 to 4 seconds instead of under 1 second. The cause appears to be a failed node in the eu-central search cluster; replicas are rebuilding, which puts extra load on the remaining nodes. We expect the rebuild to finish around 12:30 UTC. No data has been lost. Customers in other regions are not affected. Next update at 12:00 UTC or sooner.
+S: At 11:20 UTC, EU customers saw search latency of 3–4 seconds because a failed eu-central cluster node triggered replica rebuilds, expected to finish around 12:30 UTC; no data was lost and other regions were unaffected.
+----
+D:
+Design review: saved searches
+Lucía: Saved searches let users rerun a query and get alerts when new results match.
+Hugo: Alerts mean re-running every saved search on every index update. At 2 million saved searches that's expensive.
+Lucía: What if alerts run on a schedule, hourly or daily, instead of in real time?
+Hugo: That works. Hourly batches are cheap.
+Omar: Permissions also matter. An alert must re-check access when it runs, not when the search was saved.
+Decision: hourly and daily alerts only, permission check at alert time, limit of 50 saved searches per user.
+S: The saved searches review settled on hourly or daily alerts instead of real-time ones to control cost, permission checks when each alert runs, and a limit of 50 saved searches per user.
+----
+Q: how will permissions be handled?
+D:
+Design review: saved searches
+Lucía: Saved searches let users rerun a query and get alerts when new results match.
+Hugo: Alerts mean re-running every saved search on every index update. At 2 million saved searches that's expensive.
+Lucía: What if alerts run on a schedule, hourly or daily, instead of in real time?
+Hugo: That works. Hourly batches are cheap.
+Omar: Permissions also matter. An alert must re-check access when it runs, not when the search was saved.
+Decision: hourly and daily alerts only, permission check at alert time, limit of 50 saved searches per user.
+S: Following Omar's point, each saved search alert re-checks the user's access when it runs rather than relying on permissions at the time the search was saved.
+----
+D:
+Announcement: Lisbon office holidays
+The Lisbon office will be closed on June 13 for Santo António, a local holiday. The Madrid, London and Dublin offices are open as usual. Support coverage for Portuguese-speaking customers moves to the São Paulo partner team for the day. If you have customer meetings booked in Lisbon that day, please move them or hold them remotely. The office reopens on June 14 at 8:00.
+S: The Lisbon office closes June 13 for Santo António and reopens June 14; other European offices stay open, Portuguese-language support moves to the São Paulo partner team, and Lisbon meetings should be moved or held remotely.
+----
+D:
+#finops
+Kwame: AWS came in at $812k for March, 6% over budget
+Sigrid: most of it is the new eu-central search cluster. we doubled it for the Tessaly onboarding
+Kwame: is that permanent?
+Sigrid: half of it. we can scale back the other half once their initial indexing finishes mid-April
+Kwame: and reserved instances?
+Sigrid: we'll buy 1-year reservations for the permanent half. saves ~30% on those nodes
+Kwame: ok, please send me the numbers by Friday so I can update the forecast
+S: March AWS spend of $812k, 6% over budget, was mostly the doubled eu-central search cluster for Tessaly onboarding; Sigrid will shrink half after mid-April indexing, reserve the rest for about 30% savings, and send Kwame numbers by Friday.
+----
+D:
+Code review policy
+Every change to a production service needs at least one approval from someone other than the author. Changes to services in the payments, auth and data export paths need two approvals, one of which must come from the owners group listed in CODEOWNERS. Emergency fixes during an incident can be merged with one approval and must get a second review within two business days. Generated files and dependency bumps from the bot may be approved by any engineer. Reviewers should respond within one business day.
+S: Production changes need one approval from someone other than the author, payments, auth and data export changes need two including a CODEOWNERS owner, incident fixes get a second review within two days, and reviewers respond within one business day.
+----
+D:
+Subject: Tamarack timeline
+From: Svetlana Ivanova
+To: Nadia Benali
+
+Nadia, quick update for the SOC 2 prep. Tamarack, our new data retention service, will enforce deletion policies for documents and logs from July 15. Before that we run it in dry-run mode for two weeks to compare what it would delete against the old cron jobs. Compliance Engineering has reviewed the policy config. The evidence you need for the auditors, deletion logs and config history, will be in the audit bucket from July 1.
+Svetlana
+S: Svetlana Ivanova told Nadia Benali that Tamarack will enforce retention deletions from July 15 after a two-week dry run against the old cron jobs, and SOC 2 evidence will be in the audit bucket from July 1.
+----
+D:
+Churn analysis, Q1 (Analytics)
+We lost 41 customers in Q1, representing $620k ARR, against $2.9M in new and expansion ARR. 60% of churned ARR came from companies under 200 employees. The most common reasons in exit surveys were budget cuts (38%), low adoption (27%) and moving to a competitor's bundled suite (19%). Accounts with fewer than three connected apps churned at four times the rate of others. Ravi recommends that onboarding focus on connecting three apps in the first 30 days.
+S: Q1 churn was 41 customers and $620k ARR, 60% from companies under 200 employees, driven by budget cuts, low adoption and bundled competitors; since accounts with fewer than three apps churned four times more, Ravi recommends connecting three apps in 30 days.
+----
+D:
+#mobile
+Keisha: crash-free rate dropped to 98.6% on Android after 6.3
+Femi: it's the offline mode beta. crashes when a pinned PDF is larger than 100MB
+Keisha: how many users?
+Femi: ~900 crashes/day, all on devices with offline mode on
+Keisha: let's disable offline mode remotely for now and fix in 6.3.1
+Femi: flag flipped. I'll cap pinned file size at 50MB in the fix
+S: Android crash-free rate fell to 98.6% after 6.3 because offline mode crashed on pinned PDFs over 100 MB; Keisha disabled offline mode remotely, and Femi will cap pinned files at 50 MB in 6.3.1.
+""")
+
+SUM_TRAIN.append(r"""
+Q: who is responsible for the follow-up actions?
+D:
+Postmortem: INC-790, search index lag (April 2)
+Impact: For 3 hours, newly created documents took up to 45 minutes to appear in search, instead of under 1 minute. Existing documents were searchable.
+Root cause: A bulk import by Sunfield Credit Union added 1.8 million documents at once. The indexing queue has no per-tenant fairness, so their import starved everyone else.
+Resolution: Omar Siddiqui paused the bulk import and let the normal queue drain, then resumed it at a lower rate overnight.
+Actions: per-tenant indexing quotas (Julia Meier, Q3); an alert when indexing lag exceeds 5 minutes (Aisha Karimi, this sprint); a bulk import API that customers use instead of the normal sync (Lucía Ferrer to scope).
+S: Julia Meier owns per-tenant indexing quotas for Q3, Aisha Karimi adds an indexing-lag alert this sprint, and Lucía Ferrer scopes a separate bulk import API.
+----
+D:
+Subject: Welcome to Corvel, first week schedule
+From: People Ops
+
+Hi Maya, we're excited to have you start on Monday! Your first week:
+Monday: 9:00 laptop pickup at IT on the 2nd floor, 10:00 company orientation, lunch with your buddy, Femi Adeyemi.
+Tuesday: security training (required, 1 hour) and product overview with Lucía Ferrer.
+Wednesday to Friday: team onboarding with your manager, Keisha Brown.
+Please bring your ID and bank details for Workday on Monday. Parking is free in the garage under the building; tell reception your plate number.
+S: People Ops sent Maya her first-week schedule: Monday laptop pickup, orientation and lunch with buddy Femi Adeyemi, Tuesday security training and a product overview with Lucía Ferrer, then team onboarding with manager Keisha Brown; she needs ID and bank details.
+----
+Q: what changed for API customers?
+D:
+Release notes, 4.13 (May 20)
+New: Saved searches with hourly or daily email alerts, up to 50 per user.
+New: Admins can see the no-click search rate in the analytics dashboard.
+API: the /v1/metrics endpoint is deprecated and will be removed on August 31; use /v2/metrics. Search API responses now include a "highlight" field for each result.
+Fixed: Sharing dialog now shows guest users correctly.
+Fixed: Slow loading of large spreadsheets in preview.
+S: For API customers, release 4.13 deprecates /v1/metrics, which will be removed August 31 in favor of /v2/metrics, and adds a "highlight" field to each search API result.
+----
+D:
+Office move: Austin
+Our Austin team is moving from the Congress Avenue office to the new space at 500 East 4th Street over the weekend of July 27. Packing crates arrive on July 22; please pack your desk by 5pm Friday July 26 and label everything with the stickers provided. IT will move monitors and docks. The new office has 120 desks, 10 meeting rooms and a rooftop terrace. Parking moves to the garage on Red River Street, and badges will be reprogrammed automatically. Contact: Lauren Pike, Workplace.
+S: The Austin office moves to 500 East 4th Street over the weekend of July 27; staff pack desks by 5pm July 26, IT moves monitors, badges update automatically, and parking moves to Red River Street; Lauren Pike is the contact.
+----
+D:
+#sales-emea
+Rosalind: Tessaly Bank wants 300 more seats but asked for the same per-seat price as their original deal
+Elena: what was the original?
+Rosalind: $31/seat on a 3-year term. list is now $35
+Elena: fine if they extend the term by a year. otherwise $33
+Rosalind: they'll likely take the extension, their procurement likes longer terms
+Elena: good, send the order form with both options
+S: Tessaly Bank asked to add 300 seats at their original $31 per seat; Elena agreed if they extend their three-year term by a year, otherwise $33 against a $35 list price, and Rosalind will send both options.
+----
+D:
+Security awareness training
+All employees must complete the annual security awareness course by September 30. It takes about 45 minutes and covers phishing, password managers, handling customer data and reporting incidents. New employees complete it in their first week. Completion is tracked for the SOC 2 audit, so managers will get reminders for people who haven't finished. Anyone who misses the deadline loses access to production systems and customer data until they complete it. The course is in the learning portal under "Required".
+S: All employees must complete the 45-minute annual security awareness course by September 30 (new hires in week one); it's tracked for SOC 2, and missing the deadline removes access to production and customer data until done.
+----
+Q: what happens if someone misses the deadline?
+D:
+Security awareness training
+All employees must complete the annual security awareness course by September 30. It takes about 45 minutes and covers phishing, password managers, handling customer data and reporting incidents. New employees complete it in their first week. Completion is tracked for the SOC 2 audit, so managers will get reminders for people who haven't finished. Anyone who misses the deadline loses access to production systems and customer data until they complete it. The course is in the learning portal under "Required".
+S: Anyone who hasn't finished the security awareness course by September 30 loses access to production systems and customer data until they complete it.
+----
+D:
+Juniper pilot review, notes
+Attendees: Noor Hassan, Lucía Ferrer, Hannah Stein, Tomás Ibarra
+Noor: four pilots are live. Brightwater and Okafor use it daily. Marlow & Finch hasn't turned it on for users yet. Vantor is stuck on security review.
+Tomás: Vantor's review needs our pen test summary. Security says they can share it under NDA.
+Hannah: Marlow & Finch is waiting for their SSO migration; they don't want two rollouts.
+Lucía: GA in September still works if we get two more customers using it daily by July.
+Action: Tomás sends the pen test summary this week; Hannah checks if Marlow & Finch can start a small group before SSO.
+S: Of Juniper's four pilots, Brightwater and Okafor use it daily while Marlow & Finch awaits its SSO migration and Vantor its security review; September GA needs two more daily users by July, so Tomás sends the pen test summary and Hannah explores a small Marlow & Finch group.
+----
+D:
+From: Corinne Blake
+To: Exec team
+Subject: Board meeting, July 18
+
+Hi all, the Q2 board meeting is on July 18 from 9:00 to 13:00 in the New York office, with two board members joining remotely. Agenda: Q2 results (Ingrid), product roadmap (Gabriel and Lucía), go-to-market plan for the self-hosted edition (Elena), and a closed session. Slides are due to me by July 11 so the board gets them a week ahead. Please keep each section to 15 slides.
+S: Corinne Blake scheduled the Q2 board meeting for July 18 in New York, with Q2 results, roadmap, self-hosted go-to-market and a closed session; each exec's slides, up to 15, are due to her by July 11.
+----
+D:
+Ticket #51002, Sunfield Credit Union
+Reported by: Victor Almeida
+"Search results show outdated versions of our policy PDFs. We update the files in SharePoint, but Corvel keeps showing the old text for days."
+Agent notes (Tariq): SharePoint connector only re-indexes file content when the file name or size changes. Their updates keep the same name and often similar size, so only metadata refreshed. Engineering confirms this is a known limitation (CONN-377), fixed in connector 2.8, which uses the SharePoint version ID. Upgraded the customer's connector to 2.8 and triggered a full re-index.
+S: Sunfield Credit Union saw stale policy PDFs because the SharePoint connector only re-indexed content when file name or size changed (CONN-377); Tariq upgraded them to connector 2.8, which uses version IDs, and ran a full re-index.
+----
+D:
+Quarterly planning, Mobile team
+Keisha: Top priorities for Q3 are offline mode GA, tablet layouts, and getting crash-free above 99.7%.
+Femi: Offline mode needs the file size cap and a better sync engine. Six weeks.
+Keisha: Tablet layouts are mostly done, just QA. And crash-free?
+Femi: Most crashes are in the old PDF viewer. Replacing it with the system viewer fixes about half.
+Keisha: Then PDF viewer replacement is part of the crash goal. Push notifications rework moves to Q4.
+S: Mobile's Q3 priorities are offline mode GA with a file size cap and new sync engine, finishing tablet layouts, and crash-free above 99.7% by replacing the old PDF viewer; the push notifications rework moves to Q4.
+----
+D:
+Subject: Your expense report was returned
+From: Concur
+
+Your expense report "Berlin trip, April" (total €1,284.50) was returned by your approver, Gabriel Moreau, with this comment: "Hotel is over the Berlin cap of €190 per night by €35 for 3 nights. Please add a justification or adjust. Also the taxi receipt on April 12 is missing." Please fix the items and resubmit within 60 days of the expense date, or they can't be reimbursed.
+S: Gabriel Moreau returned the €1,284.50 "Berlin trip, April" expense report because the hotel exceeded the €190 Berlin cap by €35 a night for 3 nights and the April 12 taxi receipt was missing; it must be resubmitted within 60 days.
+----
+Q: what is the team worried about?
+D:
+Architecture review: semantic search rollout
+Lucía: Beta in July for 20 customers, GA in October.
+Hugo: The embedding service costs about $0.40 per thousand documents indexed. For our largest customers, the first index costs more than their monthly fee.
+Omar: We could embed only documents opened in the last year. That covers 85% of clicks.
+Sigrid: Also GPU capacity. We have 8 GPUs in eu-central and need at least 20 for GA.
+Lucía: So beta is fine, but GA depends on cost controls and capacity.
+Decision: beta proceeds; Hugo and Omar write a cost plan; Sigrid requests GPU quota by June 15.
+S: The team worries that embedding costs, about $0.40 per thousand documents, exceed large customers' monthly fees and that eu-central has 8 GPUs against at least 20 needed, so October GA depends on cost controls and capacity.
+----
+D:
+Notes from the customer advisory board, May 14
+Eight customers attended. Main themes:
+- Offline mobile: Hollis Manufacturing and Redfern Schools both need it for staff without reliable connectivity.
+- Admin reporting: everyone wants monthly usage reports they can send to leadership.
+- AI answers: strong interest, but Castellan Insurance and Tessaly Bank need to know where data is processed before turning them on.
+- Pricing: two customers said the jump from Team to Enterprise is too big.
+Lucía will share a summary with the group and invite them to a beta of admin analytics.
+S: At the May 14 customer advisory board, eight customers asked for offline mobile, monthly admin usage reports, clarity on AI answer data processing from regulated firms, and a smaller Team-to-Enterprise price gap; Lucía will invite them to the admin analytics beta.
+----
+D:
+#facilities-dublin
+Ciara: Fjord and Liffey rooms are out of action Thursday and Friday, new AV being installed
+Hugo: I had Fjord booked for an interview panel Thursday 1-3
+Ciara: moved you to Boyne, same size, same floor
+Hugo: perfect, does it have a Zoom Room?
+Ciara: yes, and a whiteboard wall
+S: Ciara announced that the Fjord and Liffey rooms in Dublin are closed Thursday and Friday for AV installation and moved Hugo's Thursday 1–3 interview panel to Boyne, which has the same size, a Zoom Room and a whiteboard.
+----
+D:
+Data access policy
+Access to customer data is granted by role, not by person. Production read access requires a ticket, manager approval and approval from the data owner listed in the access portal. Access expires after 90 days unless renewed. Bulk exports of customer data are only allowed for support investigations and must be deleted within 30 days. All access is logged and reviewed quarterly by Security. Using customer data to train models requires a separate approval from Legal and the customer's contract to allow it.
+S: Customer data access is role-based, needs a ticket plus manager and data owner approval, expires after 90 days and is reviewed quarterly; bulk exports are only for support and deleted within 30 days, and model training needs Legal approval.
+----
+Q: can customer data be used to train models?
+D:
+Data access policy
+Access to customer data is granted by role, not by person. Production read access requires a ticket, manager approval and approval from the data owner listed in the access portal. Access expires after 90 days unless renewed. Bulk exports of customer data are only allowed for support investigations and must be deleted within 30 days. All access is logged and reviewed quarterly by Security. Using customer data to train models requires a separate approval from Legal and the customer's contract to allow it.
+S: Only with a separate approval from Legal, and only if the customer's contract allows it.
+----
+D:
+Subject: Quillon Media migration, weekly update
+From: Bettina Kraus (Quillon Media)
+
+Hi Samuel, this week we migrated the newsroom and finance spaces, about 220,000 pages. That brings us to 70%. Left: the archive (about 400,000 pages of old articles) and the HR space, which needs a privacy review first. The archive import is slow, roughly 20,000 pages per hour. Can your team raise our import rate limit? Otherwise we won't finish before the June 21 cutover.
+Bettina
+S: Bettina Kraus reported Quillon Media's migration at 70% after moving 220,000 newsroom and finance pages, with a 400,000-page archive and HR space left, and asked Samuel to raise the import rate limit so they finish by June 21.
+----
+D:
+Data Eng guild, May 29, talk summary
+Amara Osei presented "Backfilling without tears". Lessons from backfilling 3 years of events after the schema change in March:
+1. Make every task idempotent, keyed by date partition, so reruns are safe.
+2. Backfill newest data first, since that's what dashboards need.
+3. Limit concurrency to protect the warehouse; she used 8 parallel tasks after 32 caused timeouts.
+4. Compare row counts per partition before and after.
+The backfill took 4 days instead of the planned 2, mostly because of the concurrency issue.
+S: At the May 29 Data Eng guild, Amara Osei shared lessons from backfilling three years of events: idempotent per-partition tasks, newest data first, 8 parallel tasks after 32 caused timeouts, and row-count checks; it took 4 days, not 2.
+----
+D:
+Procurement request: Figma seats
+Requester: Yara Mansour
+We need 25 additional Figma Organization seats for the design team growth and for product managers who review designs. Current: 40 seats. Cost: $45 per seat per month, so $13,500 a year extra. Budget: within Design's approved tools budget for 2024. Alternative considered: viewer-only access for PMs, which is free, but they can't comment in dev mode. Approval needed from: Finance (Kwame Mensah) and IT (software inventory).
+S: Yara Mansour requested 25 more Figma Organization seats, from 40 to 65, at $13,500 a year within Design's 2024 budget, because free viewer access doesn't let PMs comment in dev mode; Kwame Mensah and IT must approve.
+----
+D:
+#eng-announcements
+Pablo: the old Jenkins server will be turned off on July 31. everything should be on GitHub Actions by then
+Pablo: 14 jobs are still on Jenkins, mostly nightly data jobs owned by Data Eng and two release jobs owned by Mobile
+Nikolai: we'll move the data jobs to Airflow instead, ETA July 15
+Keisha: the mobile release jobs need macOS runners, do we have them?
+Pablo: yes, 4 macOS runners are available in Actions now
+S: Pablo announced the Jenkins server shuts down July 31 with 14 jobs left; Nikolai will move Data Eng's nightly jobs to Airflow by July 15, and Mobile's two release jobs can use the four new macOS runners on GitHub Actions.
 """)

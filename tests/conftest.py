@@ -27,7 +27,10 @@ def _corpus() -> list[str]:
         path = REPO / "finetune" / "sample_data" / name
         if path.exists():
             lines += [json.dumps(json.loads(line)) for line in path.read_text().splitlines()[:200]]
-    return lines or ["the quick brown fox jumps over the lazy dog"] * 10
+    from finetune.tasks import DEFAULT_INSTRUCTIONS
+
+    # The instructions appear in every prompt: training on them keeps tiny-model sequences short.
+    return lines + list(DEFAULT_INSTRUCTIONS.values()) * 20 + ["the quick brown fox jumps over the lazy dog"] * 10
 
 
 def build_tiny_model(path: Path, chat_template: bool = True, seed: int = 0) -> Path:

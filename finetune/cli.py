@@ -1,0 +1,105 @@
+"""`searchtune`: validate, show and run recipes; evaluate, merge and push runs.
+
+Only the subcommand that runs imports its heavy dependencies: `--help`, `validate`, `show` and `schema`
+never import torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from finetune.errors import UserError
+
+REPO = Path(__file__).resolve().parents[1]
+ACCELERATE_CONFIGS = REPO / "accelerate_configs"
+
+
+def _recipe_args(p):
+    p.add_argument("recipe", help="recipe YAML file")
+    p.add_argument("overrides", nargs="*", help="key.sub=value overrides, e.g. train.max_steps=2")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="searchtune", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _recipe_args(sub.add_parser("validate", help="check a recipe; exit 0 if valid, 2 with the errors"))
+    _recipe_args(sub.add_parser("show", help="print the fully resolved recipe as YAML"))
+    sub.add_parser("schema", help="print the recipe JSON schema")
+    p = sub.add_parser("train", help="train a recipe under accelerate launch")
+    _recipe_args(p)
+    p.add_argument("--accelerate-config", default="cpu", help="a name from accelerate_configs/ or a path (default: cpu)")
+    for name, help_ in (("eval", "evaluate a model or run (see `searchtune eval --help`)"),
+                        ("merge", "merge a run's adapter into its base model"),
+                        ("push", "push a run to the Hugging Face Hub")):
+        sub.add_parser(name, help=help_, add_help=False)
+    return parser
+
+
+def _accelerate_config(value: str) -> Path:
+    path = Path(value)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise UserError(f"--accelerate-config: {path} does not exist")
+        return path
+    named = ACCELERATE_CONFIGS / f"{value}.yaml"
+    if not named.is_file():
+        names = sorted(p.stem for p in ACCELERATE_CONFIGS.glob("*.yaml"))
+        raise UserError(f"--accelerate-config: no config named `{value}`; choose one of {', '.join(names)} or give a path")
+    return named
+
+
+def run(argv: list[str]) -> int:
+    # Subcommands with their own parsers get their arguments untouched.
+    debug = "--debug" in argv
+    head = [a for a in argv if a != "--debug"]
+    if head and head[0] in ("eval", "merge", "push"):
+        rest = head[1:] + (["--debug"] if debug else [])
+        if head[0] == "eval":
+            from evals.cli import main as eval_main
+
+            return eval_main(rest)
+        if head[0] == "merge":
+            from finetune.merge import merge_main
+
+            return merge_main(rest)
+        from finetune.hub import push_main
+
+        return push_main(rest)
+
+    args = build_parser().parse_args(argv)
+    from finetune.recipe import Recipe, load_recipe, to_yaml
+
+    if args.command == "schema":
+        print(json.dumps(Recipe.model_json_schema(), indent=2))
+        return 0
+    if args.command in ("validate", "show"):
+        recipe = load_recipe(args.recipe, args.overrides)
+        print(f"{args.recipe}: valid" if args.command == "validate" else to_yaml(recipe), end="\n" if args.command == "validate" else "")
+        return 0
+    # train: validate here first, so a typo fails in a second rather than after accelerate starts.
+    load_recipe(args.recipe, args.overrides)
+    config = _accelerate_config(args.accelerate_config)
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config), "-m", "finetune.train",
+           args.recipe, *args.overrides] + (["--debug"] if args.debug else [])
+    print("[searchtune] " + " ".join(["accelerate launch", "--config_file", str(config), "-m finetune.train", args.recipe, *args.overrides]))
+    os.execv(sys.executable, cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return run(argv)
+    except UserError as e:
+        if "--debug" in argv:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return e.code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

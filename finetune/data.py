@@ -1,0 +1,302 @@
+"""Training data: read sources, map columns, check rows, mix, split, tokenize (cached).
+
+Tokenized datasets are cached under the user cache, keyed on the source files' content, the prompt template,
+the tokenizer and every data setting, so a second run of the same recipe skips tokenization entirely.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import inspect
+import json
+import logging
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from finetune import tasks
+from finetune.errors import UserError
+from finetune.models import cache_dir
+from finetune.recipe import Recipe, Source
+
+log = logging.getLogger("searchtune")
+
+# Characters kept of a context field before tokenization: far beyond any max_length, so only pathological
+# inputs (a 10 MB field) are cut here; the token-level cut in tasks.encode does the real fitting.
+MAX_FIELD_CHARS = 200_000
+
+
+@dataclass
+class DataStats:
+    sources: list[dict] = field(default_factory=list)
+    train_rows: int = 0
+    eval_rows: int = 0
+    bad_rows_skipped: int = 0
+    truncated: int = 0
+    dropped_too_long: int = 0
+    train_tokens: int = 0
+    completion_tokens: int = 0
+    cache_key: str = ""
+    cache_hit: bool = False
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_jsonl(path: Path) -> list[tuple[int, object]]:
+    rows = []
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                raise UserError(f"{path}:{lineno}: not UTF-8 (byte {e.start}); re-encode the file as UTF-8") from None
+            if not text.strip():
+                continue
+            try:
+                rows.append((lineno, json.loads(text)))
+            except json.JSONDecodeError as e:
+                raise UserError(f"{path}:{lineno}: malformed JSON ({e.msg} at column {e.colno}); fix or remove the line") from None
+    return rows
+
+
+def _read_file(path: Path, fmt: str) -> list[tuple[int, object]]:
+    fmt = fmt if fmt != "auto" else path.suffix.lstrip(".").lower()
+    try:
+        if fmt in ("jsonl", "ndjson"):
+            return _read_jsonl(path)
+        if fmt == "json":
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            if isinstance(data, dict) and isinstance(data.get("data"), list):
+                data = data["data"]
+            if not isinstance(data, list):
+                raise UserError(f"{path}: a .json source must hold a list of records (or {{\"data\": [...]}}); use .jsonl for one record per line")
+            return [(i + 1, row) for i, row in enumerate(data)]
+        if fmt == "csv":
+            with open(path, newline="", encoding="utf-8-sig") as f:
+                return [(i + 2, row) for i, row in enumerate(csv.DictReader(f))]
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return [(i + 1, row) for i, row in enumerate(pq.read_table(path).to_pylist())]
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path}: not UTF-8 (byte {e.start}); re-encode the file as UTF-8") from None
+    except json.JSONDecodeError as e:
+        raise UserError(f"{path}:{e.lineno}: malformed JSON ({e.msg}); fix the file") from None
+    except UserError:
+        raise
+    except Exception as e:  # pyarrow and csv raise many types for corrupt files
+        raise UserError(f"{path}: cannot read as {fmt} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); check the file") from None
+    raise UserError(f"{path}: unknown format `{fmt}`; set the source's format to jsonl, json, csv or parquet")
+
+
+def _read_hub(source: Source) -> list[tuple[int, object]]:
+    repo = source.path[len("hub:"):]
+    try:
+        import datasets
+
+        ds = datasets.load_dataset(repo, split=source.split)
+    except Exception as e:
+        reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        raise UserError(
+            f"data source hub:{repo}: cannot load from the Hub ({reason}); download it where the Hub is reachable "
+            "and point the source's path at the local file"
+        ) from None
+    return [(i + 1, row) for i, row in enumerate(ds)]
+
+
+def _clean(value, name: str, list_of_str: bool = False):
+    """Coerce a field to the task's type; return (value, error reason or None)."""
+    if list_of_str:
+        if value is None:
+            return [], None
+        if isinstance(value, str):
+            return [value], None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, f"field `{name}` must be a list of strings"
+        return value, None
+    if value is None:
+        return None, None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value), None
+    if not isinstance(value, str):
+        return None, f"field `{name}` must be a string, got {type(value).__name__}"
+    return value, None
+
+
+def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> list[dict]:
+    task = recipe.data.task
+    path = recipe.source_path(source)
+    if path is None:
+        rows, label = _read_hub(source), source.path
+    else:
+        rows, label = _read_file(path, source.format), str(path)
+    fields = tasks.REQUIRED_FIELDS[task] + tasks.OPTIONAL_FIELDS[task]
+    out, skipped = [], 0
+    for lineno, row in rows:
+        reason = None
+        if not isinstance(row, dict):
+            reason = f"record is a {type(row).__name__}, not an object"
+        else:
+            rec = {}
+            for name in fields:
+                column = source.columns.get(name, name)
+                if name in tasks.REQUIRED_FIELDS[task] and column not in row:
+                    reason = f"missing field `{column}`" + (f" (mapped from `{name}`)" if column != name else "")
+                    break
+                value, reason = _clean(row.get(column), column, list_of_str=(name == "history"))
+                if reason:
+                    break
+                rec[name] = value
+            if not reason:
+                target = rec[tasks.TARGET_FIELD[task]]
+                if not target or not target.strip():
+                    reason = f"empty target `{source.columns.get(tasks.TARGET_FIELD[task], tasks.TARGET_FIELD[task])}`"
+                elif not (rec[tasks.REQUIRED_FIELDS[task][0]] or "").strip():
+                    reason = f"empty `{source.columns.get(tasks.REQUIRED_FIELDS[task][0], tasks.REQUIRED_FIELDS[task][0])}`"
+        if reason:
+            if recipe.data.on_bad_rows == "error":
+                raise UserError(f"{label}:{lineno}: {reason}; fix the row, map the column in {where}.columns, or set data.on_bad_rows=skip")
+            skipped += 1
+            continue
+        ctx = tasks.CONTEXT_FIELD[task]
+        if isinstance(rec.get(ctx), str) and len(rec[ctx]) > MAX_FIELD_CHARS:
+            rec[ctx] = rec[ctx][:MAX_FIELD_CHARS]
+        rec["instruction"] = source.instruction or recipe.data.instruction
+        out.append(rec)
+    if not out:
+        raise UserError(f"{label}: no usable rows ({skipped} bad); check {where}.columns against the file's fields")
+    stats.bad_rows_skipped += skipped
+    stats.sources.append({
+        "path": source.path, "resolved": label, "sha256": file_sha256(path) if path else None,
+        "rows": len(rows), "used_rows": len(out), "bad_rows_skipped": skipped,
+    })
+    return out
+
+
+def _mix(parts: list[list[dict]], weights: list[float], total: int, rng: random.Random) -> list[dict]:
+    """Take each source's weighted share of `total` rows, cycling a small source when its share is larger."""
+    mixed = []
+    for rows, weight in zip(parts, weights):
+        n = round(total * weight / sum(weights))
+        mixed += [rows[i % len(rows)] for i in range(n)]
+    rng.shuffle(mixed)
+    return mixed
+
+
+def load_records(recipe: Recipe, stats: DataStats) -> tuple[list[dict], list[dict]]:
+    """(train, eval) records after mapping, checking, mixing and splitting."""
+    data = recipe.data
+    rng = random.Random(data.seed)
+    parts = []
+    for i, src in enumerate(data.train):
+        rows = _records(recipe, src, f"data.train.{i}", stats)
+        rng.shuffle(rows)
+        parts.append(rows[: src.limit] if src.limit else rows)
+    if len(parts) == 1:
+        train = parts[0]
+    else:
+        weights = [s.weight for s in data.train]
+        train = _mix(parts, weights, sum(len(p) for p in parts), rng)
+    evals: list[dict] = []
+    if data.eval is not None:
+        evals = _records(recipe, data.eval, "data.eval", stats)
+    elif data.eval_fraction:
+        n_eval = max(1, round(len(train) * data.eval_fraction))
+        evals, train = train[:n_eval], train[n_eval:]
+    if data.limit:
+        train = train[: data.limit]
+    return train, evals
+
+
+def tokenizer_fingerprint(tokenizer) -> str:
+    vocab = json.dumps(sorted(tokenizer.get_vocab().items()), ensure_ascii=False)
+    extra = f"{tokenizer.chat_template}|{tokenizer.eos_token}|{tokenizer.bos_token}|{type(tokenizer).__name__}"
+    return hashlib.sha256((vocab + extra).encode()).hexdigest()
+
+
+def cache_key(recipe: Recipe, tokenizer, source_hashes: list[str | None]) -> str:
+    # The prompt code itself is part of the key: changing the template must invalidate every cache.
+    template = inspect.getsource(tasks)
+    payload = json.dumps({
+        "data": recipe.data.model_dump(mode="json"), "sources": source_hashes,
+        "template": hashlib.sha256(template.encode()).hexdigest(), "tokenizer": tokenizer_fingerprint(tokenizer),
+        "version": 1,
+    }, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def _source_hashes(recipe: Recipe) -> list[str | None]:
+    out = []
+    for src in recipe.data.train + ([recipe.data.eval] if recipe.data.eval else []):
+        path = recipe.source_path(src)
+        out.append(file_sha256(path) if path else src.path)
+    return out
+
+
+def _tokenize(records: list[dict], tokenizer, recipe: Recipe, stats: DataStats) -> list[dict]:
+    out = []
+    for rec in records:
+        if len(tokenizer(rec[tasks.TARGET_FIELD[recipe.data.task]], add_special_tokens=False)["input_ids"]) >= recipe.data.max_target_length:
+            stats.dropped_too_long += 1
+            continue
+        enc = tasks.encode(tokenizer, recipe.data.task, rec, recipe.data.max_length, rec.get("instruction"))
+        if enc is None:
+            stats.dropped_too_long += 1
+            continue
+        stats.truncated += enc.truncated
+        out.append({"input_ids": enc.input_ids, "completion_mask": enc.completion_mask})
+    return out
+
+
+def build_datasets(recipe: Recipe, tokenizer):
+    """Tokenized (train, eval or None) `datasets.Dataset`s with input_ids + completion_mask, and DataStats."""
+    import datasets
+
+    stats = DataStats()
+    key = cache_key(recipe, tokenizer, _source_hashes(recipe))
+    folder = cache_dir() / "tokenized" / key
+    stats.cache_key = key
+    if (folder / "stats.json").is_file():
+        saved = json.loads((folder / "stats.json").read_text())
+        stats = DataStats(**saved)
+        stats.cache_hit = True
+        train = datasets.load_from_disk(str(folder / "train"))
+        evals = datasets.load_from_disk(str(folder / "eval")) if (folder / "eval").exists() else None
+        return train, evals, stats
+    train_recs, eval_recs = load_records(recipe, stats)
+    train_rows = _tokenize(train_recs, tokenizer, recipe, stats)
+    eval_rows = _tokenize(eval_recs, tokenizer, recipe, stats) if eval_recs else []
+    if not train_rows:
+        raise UserError(f"data: every training row is longer than data.max_length={recipe.data.max_length}; raise it")
+    stats.train_rows, stats.eval_rows = len(train_rows), len(eval_rows)
+    stats.train_tokens = sum(len(r["input_ids"]) for r in train_rows)
+    stats.completion_tokens = sum(sum(r["completion_mask"]) for r in train_rows)
+    train = datasets.Dataset.from_list(train_rows)
+    evals = datasets.Dataset.from_list(eval_rows) if eval_rows else None
+    _save_cache(folder, train, evals, stats)
+    return train, evals, stats
+
+
+def _save_cache(folder: Path, train, evals, stats: DataStats) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
+    try:
+        train.save_to_disk(str(tmp / "train"))
+        if evals is not None:
+            evals.save_to_disk(str(tmp / "eval"))
+        (tmp / "stats.json").write_text(json.dumps(asdict(stats), indent=1))
+        os.replace(tmp, folder)
+    except OSError:
+        # Another process (a second rank, a parallel run) wrote the same cache first: theirs is identical.
+        shutil.rmtree(tmp, ignore_errors=True)
