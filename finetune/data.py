@@ -56,7 +56,7 @@ def _read_jsonl(path: Path) -> list[tuple[int, object]]:
             try:
                 text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as e:
-                raise UserError(f"{path}:{lineno}: not UTF-8 (byte {e.start}); re-encode the file as UTF-8") from None
+                raise UserError(f"{path}:{lineno}: not UTF-8 (bad byte at column {e.start + 1}); re-encode the file as UTF-8") from None
             if not text.strip():
                 continue
             try:
@@ -86,7 +86,7 @@ def _read_file(path: Path, fmt: str) -> list[tuple[int, object]]:
 
             return [(i + 1, row) for i, row in enumerate(pq.read_table(path).to_pylist())]
     except UnicodeDecodeError as e:
-        raise UserError(f"{path}: not UTF-8 (byte {e.start}); re-encode the file as UTF-8") from None
+        raise UserError(f"{path}: not UTF-8 (bad byte at column {e.start + 1}); re-encode the file as UTF-8") from None
     except json.JSONDecodeError as e:
         raise UserError(f"{path}:{e.lineno}: malformed JSON ({e.msg}); fix the file") from None
     except UserError:

@@ -63,8 +63,9 @@ def parse_qr(chunks: list[str]) -> list[dict]:
 
 
 def parse_sum(chunks: list[str]) -> list[dict]:
+    blocks = [block for chunk in chunks for block in chunk.strip().split("\n----\n")]
     rows = []
-    for block in "\n".join(chunks).strip().split("\n----\n"):
+    for block in blocks:
         block = block.strip()
         query = None
         if block.startswith("Q: "):
@@ -1558,7 +1559,7 @@ Q: when can I expense alcohol?
 D:
 Expense policy: meals
 When traveling on business in the US, you can spend up to $75 a day on meals. International limits are set per city and listed in Navan. Itemized receipts are required for any meal over $25. Client meals are reimbursed at actual cost if you list the attendees and their company. Alcohol is only reimbursable at client dinners, up to two drinks per person. Meals during team offsites are paid centrally, so don't expense them.
-S: Alcohol can only be expensed at client dinners, limited to two drinks per person.
+S: Under the meals policy, alcohol can only be expensed at client dinners, and then only up to two drinks per person.
 """)
 
 SUM_TRAIN.append(r"""
@@ -1747,6 +1748,8 @@ Jamal: are self-reviews still optional for people who joined after April 1?
 Sinéad: yes, optional for them. managers still write a short check-in
 Jamal: and calibration?
 Sinéad: calibration is week of July 8. new joiners aren't calibrated this cycle
+Jamal: got it. is the rubric the same as last year?
+Sinéad: same rubric, but there's a new section on collaboration across teams. guidance is on the People wiki
 S: Sinéad confirmed mid-year reviews open June 3 with calibration the week of July 8; for people who joined after April 1, self-reviews are optional, managers write a short check-in, and they aren't calibrated this cycle.
 """)
 
@@ -1989,7 +1992,7 @@ Tomás: Vantor's review needs our pen test summary. Security says they can share
 Hannah: Marlow & Finch is waiting for their SSO migration; they don't want two rollouts.
 Lucía: GA in September still works if we get two more customers using it daily by July.
 Action: Tomás sends the pen test summary this week; Hannah checks if Marlow & Finch can start a small group before SSO.
-S: Of Juniper's four pilots, Brightwater and Okafor use it daily while Marlow & Finch awaits its SSO migration and Vantor its security review; September GA needs two more daily users by July, so Tomás sends the pen test summary and Hannah explores a small Marlow & Finch group.
+S: Brightwater and Okafor use the Juniper pilot daily, while Marlow & Finch awaits its SSO migration and Vantor a security review; September GA needs two more daily users by July, so Tomás sends the pen test summary.
 ----
 D:
 From: Corinne Blake
@@ -2049,7 +2052,8 @@ Ciara: Fjord and Liffey rooms are out of action Thursday and Friday, new AV bein
 Hugo: I had Fjord booked for an interview panel Thursday 1-3
 Ciara: moved you to Boyne, same size, same floor
 Hugo: perfect, does it have a Zoom Room?
-Ciara: yes, and a whiteboard wall
+Ciara: yes, and a whiteboard wall. the new AV in Fjord will have two screens and ceiling mics, so hybrid meetings should be much better from Monday
+Hugo: great, thanks for sorting it
 S: Ciara announced that the Fjord and Liffey rooms in Dublin are closed Thursday and Friday for AV installation and moved Hugo's Thursday 1–3 interview panel to Boyne, which has the same size, a Zoom Room and a whiteboard.
 ----
 D:
@@ -2095,4 +2099,369 @@ Nikolai: we'll move the data jobs to Airflow instead, ETA July 15
 Keisha: the mobile release jobs need macOS runners, do we have them?
 Pablo: yes, 4 macOS runners are available in Actions now
 S: Pablo announced the Jenkins server shuts down July 31 with 14 jobs left; Nikolai will move Data Eng's nightly jobs to Airflow by July 15, and Mobile's two release jobs can use the four new macOS runners on GitHub Actions.
+""")
+
+SUM_TRAIN.append(r"""
+Q: what does the customer want?
+D:
+From: Dr. Ngozi Eze (Okafor Health)
+To: Samuel Achebe
+Subject: Renewal
+
+Samuel, before we sign the renewal we need three things. First, a written explanation of the February storage incident and what has changed since. Second, confirmation that patient-related documents stay in our region, including the new AI features. Third, a named technical contact for escalations instead of the general support queue. If these are in place, we're prepared to renew for two years and add the nursing department, about 600 users.
+Regards, Ngozi
+S: Okafor Health wants a written account of the February storage incident and changes since, confirmation that patient documents and AI features stay in-region, and a named escalation contact; then they'd renew for two years and add 600 nursing users.
+----
+D:
+Incident review board, weekly
+Rahul: Three postmortems to review. INC-834 search timeouts: actions are on track, Omar added the pool saturation alert yesterday.
+Ines: INC-842 webhook delays: Darius's postmortem is in draft. The open question is whether consumers should skip poison messages automatically.
+Aisha: I'd rather send them to a dead-letter queue and page, not skip silently.
+Rahul: Agreed, dead-letter queue plus alert. INC-846, the EU latency one: still waiting on the postmortem, due Friday.
+Hugo: One more: can we standardize action item due dates? Half of them have none.
+Rahul: Yes, every action needs an owner and a date before a postmortem is approved.
+S: The incident review board found INC-834 actions on track, chose a dead-letter queue with alerting rather than silently skipping poison messages for INC-842, expects INC-846's postmortem Friday, and now requires an owner and date for every action.
+----
+D:
+Subject: Office days in London
+From: Katie Morgan, Workplace
+
+From next month, London teams will have set office days so people actually see each other: Engineering and Design on Tuesday and Wednesday, Sales and Customer Success on Monday and Thursday, and G&A teams on Tuesday and Thursday. Desks are still unassigned, but each team gets a zone on the 4th floor on its days. Lunch is catered on Tuesdays and Thursdays. If your role needs different days, agree it with your manager.
+S: From next month, London teams get set office days (Engineering and Design Tuesday–Wednesday, Sales and CS Monday–Thursday, G&A Tuesday–Thursday) with team zones on the 4th floor and catered lunch on Tuesdays and Thursdays, Katie Morgan announced.
+----
+D:
+Design doc excerpt: Webhook delivery guarantees
+Today webhooks are delivered at least once with up to 8 retries over 24 hours. Customers have asked for two things: ordering guarantees per resource, and the ability to replay missed events after an outage on their side.
+Proposal: partition the webhook topic by resource ID so events for one document are delivered in order, and keep 7 days of events so customers can request a replay from the developer portal. Replays are rate limited to 100 events per second.
+Out of scope: exactly-once delivery. Customers should keep using the event ID to deduplicate.
+S: The proposal partitions webhooks by resource ID to keep per-resource ordering and retains 7 days of events for customer-requested replays at up to 100 events per second, while exactly-once delivery stays out of scope, with event IDs for deduplication.
+----
+D:
+#growth
+Jonas: onboarding checklist results are in. activation (3+ searches in week 1) went from 41% to 49%
+Lina: and conversion?
+Jonas: too early, trials are 14 days. first cohort finishes next Tuesday
+Lina: any step where people drop?
+Jonas: "connect your first app" still loses 38% of users. Google Drive works fine, Microsoft is where most fail, admin consent screen confuses people
+Lina: maybe we detect non-admins and let them invite their admin?
+Jonas: yes, let's prototype that
+S: The onboarding checklist raised week-one activation from 41% to 49%, with conversion results due next Tuesday; 38% still drop at "connect your first app", mostly on Microsoft admin consent, so Jonas and Lina will prototype an invite-your-admin flow.
+----
+D:
+Release notes, connectors, June
+- Salesforce connector 3.2: indexes Chatter posts and attachments on opportunities.
+- Slack connector: private channels can now be included, with admin opt-in per channel.
+- SharePoint connector 2.8: uses version IDs to detect content changes, fixing stale search results for files updated in place.
+- Zendesk connector: now respects ticket visibility for light agents.
+- Deprecated: the legacy Box connector stops syncing on August 15; customers should switch to Box connector 2.
+S: June connector updates index Salesforce Chatter and opportunity attachments, allow opt-in Slack private channels, fix stale SharePoint results using version IDs, respect Zendesk light-agent visibility, and stop the legacy Box connector on August 15.
+----
+Q: what was decided about Java upgrades?
+D:
+Platform sync, June 3
+Sigrid: Service discovery under Helix is now live in staging. Production rollout starts June 17, one region at a time.
+Darius: Kafka brokers were added in us-east on Monday, disk is down to 52%.
+Pablo: Reminder that Java 11 support ends in December. Eleven services are still on it.
+Sigrid: Let's make Java 17 the default in the service template now, and give teams until October 31 to upgrade. After that, Platform files tickets against their services.
+Darius: Can Platform provide an upgrade guide?
+Pablo: I'll write one this week.
+S: Java 17 becomes the default in the service template immediately, teams have until October 31 to upgrade the eleven remaining Java 11 services, Platform will file tickets after that, and Pablo writes an upgrade guide this week.
+----
+D:
+Support macro: password reset not received
+If a user says they didn't receive the password reset email:
+1. Check the email address in the admin console matches what they typed.
+2. Check the email log in the support tool; if the message bounced, ask them to check with their IT team about spam filters and allow no-reply@corvel.io.
+3. If their workspace uses SSO, password reset doesn't apply; they must reset their password with their identity provider.
+4. If none of this helps, escalate to Tier 2 with the user ID and the time they requested the reset.
+S: For missing password reset emails, support agents verify the address, check the email log for bounces and suggest allowing no-reply@corvel.io, point SSO users to their identity provider, and otherwise escalate to Tier 2 with user ID and request time.
+----
+D:
+From: Gabriel Moreau
+To: Engineering managers
+Subject: Promotion cycle
+
+Hi all, promotion packets for the mid-year cycle are due June 14. This cycle we're changing two things. Packets are limited to two pages plus links, because the committee couldn't read 10-page documents carefully. And every packet needs a peer review from an engineer outside the candidate's team, arranged by the manager. The committee meets July 1 to 3, and results are shared with managers on July 10. Please tell candidates before then only if you have to.
+Gabriel
+S: Gabriel Moreau told engineering managers that mid-year promotion packets are due June 14, limited to two pages plus links, each with a peer review from outside the team; the committee meets July 1–3 and results reach managers July 10.
+----
+D:
+#help-finance
+Tom: I paid for a customer dinner with my personal card, 6 people, $540. can I expense it?
+Beatrix: yes, as a client meal. list all attendees and their companies in Concur
+Tom: one of them is from our team, does that matter?
+Beatrix: no, just list everyone. but it's over $75 per person, so you need director approval in the report
+Tom: ok, my director is Felipe
+Beatrix: then add him as an extra approver before submitting
+S: Beatrix told Tom he can expense a $540 customer dinner for six paid personally as a client meal, listing all attendees, but because it exceeds $75 per person he must add his director Felipe as an approver.
+----
+D:
+Status update: Helix service discovery
+Goal: replace three internal service discovery mechanisms (Consul, static config and DNS conventions) with one.
+Progress: Helix runs in staging for all 84 services. Two services had hard-coded hosts and were fixed. Latency of lookups is under 2 ms at p99.
+Next: production rollout region by region starting June 17 (ap-southeast first, as it's the smallest), then eu-central and us-east by July 15. Consul is shut down in August.
+Risks: the billing batch jobs resolve hosts only at startup and need a restart after changes.
+Owner: Sigrid Aalto
+S: Helix now runs in staging for all 84 services with sub-2 ms p99 lookups; production rollout starts June 17 in ap-southeast, reaching us-east by July 15 before Consul shuts down in August, though billing batch jobs need restarts after changes.
+----
+D:
+Customer call notes: Hollis Manufacturing, June 5
+Attendees: Reggie Moss (operations lead, Hollis), Hannah Stein, Femi Adeyemi
+Reggie explained that supervisors on plant floors have no Wi-Fi in some areas and need safety procedures offline. They tried offline mode beta but it crashed on large PDF manuals.
+Femi said 6.3.1 caps pinned files at 50 MB and fixes the crash; most of their manuals are under 30 MB.
+Reggie asked for a way to pin a whole folder instead of single files.
+Next steps: Hollis retests with 6.3.1 next week; Femi logs folder pinning as a request; Hannah checks back in two weeks.
+S: Hollis Manufacturing's Reggie Moss needs offline safety procedures on plant floors; Femi said mobile 6.3.1 fixes the large-PDF crash, Hollis will retest next week, and folder pinning was logged as a request.
+----
+D:
+Policy: gifts and hospitality
+Employees may accept gifts from customers, vendors or partners worth up to $100 per year per giver. Anything above that must be declined or reported to Legal, who may let you keep it or donate it. Meals and events are allowed if they have a clear business purpose and aren't lavish. Never accept cash, gift cards or anything during an active procurement or contract negotiation with that company. Giving gifts to government officials requires approval from Legal in advance.
+S: Employees may accept gifts up to $100 a year per giver, must report or decline larger ones, may attend reasonable business meals, must never accept cash, gift cards or anything during active negotiations, and need Legal approval to give gifts to officials.
+----
+Q: can I accept a gift card from a vendor?
+D:
+Policy: gifts and hospitality
+Employees may accept gifts from customers, vendors or partners worth up to $100 per year per giver. Anything above that must be declined or reported to Legal, who may let you keep it or donate it. Meals and events are allowed if they have a clear business purpose and aren't lavish. Never accept cash, gift cards or anything during an active procurement or contract negotiation with that company. Giving gifts to government officials requires approval from Legal in advance.
+S: No, the policy says never to accept cash or gift cards from a customer, vendor or partner, whatever their value.
+----
+D:
+Project kickoff: Marigold approvals
+Isabel: Marigold approvals lets teams route a document for sign-off inside Corvel, like contract reviews or policy updates.
+Isabel: v1 scope: sequential approvers, due dates, email and Slack notifications, and an audit trail. No parallel approvals and no conditional routing yet.
+Ethan: Frontend estimate is six weeks with two engineers.
+Zoe: Backend can reuse the notifications service, about four weeks.
+Isabel: Target is beta on September 16 with five design partners. Sunfield Credit Union and Redfern Schools already said yes.
+S: Isabel kicked off Marigold approvals, v1 offering sequential approvers, due dates, notifications and an audit trail but no parallel or conditional routing, with a September 16 beta for five partners including Sunfield Credit Union and Redfern Schools.
+----
+D:
+Subject: Quarter close reminder
+From: Kwame Mensah
+
+Hi all, Q2 closes on June 30. To close the books on time:
+- Submit all expenses incurred in Q2 by July 3.
+- Purchase orders for Q2 work must be received in Coupa by June 28.
+- Sales: all Q2 deals need signed order forms in Salesforce by 23:59 Pacific on June 30. Deals signed after that count for Q3, no exceptions this quarter.
+- Budget owners: accrual requests to finance-close@corvel.io by July 2.
+Thanks for your help.
+S: Kwame Mensah reminded staff that Q2 closes June 30: expenses by July 3, purchase orders in Coupa by June 28, signed order forms in Salesforce by 23:59 Pacific June 30 with no exceptions, and accrual requests by July 2.
+----
+D:
+#security
+Nadia: phishing campaign targeting Corvel today, fake "payroll update" emails linking to a Workday lookalike domain
+Nadia: 23 people reported it, thank you. 2 people entered credentials; their passwords are reset and sessions revoked
+Omar: did we block the domain?
+Nadia: yes, blocked at the proxy and in email filtering. also asked the registrar to take it down
+Nadia: reminder: Workday is only ever at corvel.myworkday.com
+S: Nadia reported a phishing campaign using fake payroll update emails and a Workday lookalike domain; 23 people reported it, the 2 who entered credentials had passwords reset and sessions revoked, and the domain is blocked and reported to its registrar.
+----
+D:
+Interview loop changes (Engineering)
+From July 1, onsite loops for engineering roles have four interviews instead of five: coding, system design (senior and above) or a second coding round (junior), a collaboration interview, and a hiring manager conversation. The separate "debugging" round is folded into coding. Interviewers must submit scorecards within 24 hours; the recruiter will schedule the debrief only once all scorecards are in. Candidates will hear back within five business days.
+S: From July 1, engineering loops drop from five to four interviews, folding debugging into coding, with system design for senior roles; scorecards are due within 24 hours and candidates hear back within five business days.
+----
+D:
+From: Laura Chen
+To: Lucía Ferrer
+Subject: Semantic search beta feedback
+
+Hi Lucía, our team at Pinehurst Retail has been using the semantic search beta for two weeks. Results for questions like "how do I return a damaged item" are much better than keyword search. Two issues: results sometimes show archived policies from 2019, and searches in French return English documents first. Our store managers in Quebec noticed immediately. Can archived content be excluded by default?
+Best, Laura
+S: Laura Chen said Pinehurst Retail finds the semantic search beta much better for natural questions, but it surfaces archived 2019 policies and ranks English documents first for French queries, and asked Lucía to exclude archived content by default.
+----
+D:
+Retro: Beacon launch
+What went well: the launch day was smooth, with no incidents and 1,200 signups in the first week, 20% above plan. The landing page A/B test was useful.
+What didn't: onboarding emails went out two days late because a template approval in Marketing Ops was missed. Support wasn't briefed on the new pricing page and gave wrong answers for a day.
+Changes: a launch checklist with named owners for each step, and a support briefing at least three days before any launch. Jonas owns the checklist.
+S: The Beacon launch had no incidents and 1,200 first-week signups, 20% above plan, but onboarding emails were two days late and support wasn't briefed on pricing; Jonas will own a launch checklist, and support briefings happen three days before launches.
+""")
+
+SUM_TRAIN.append(r"""
+Q: what is the new deadline?
+D:
+#proj-osprey
+Mira: bad news, the Osprey launch can't make July 24
+Mira: the Outlook add-in was rejected by Microsoft's store review on Friday. reason: our privacy policy link 404s in two locales
+Ethan: fix is trivial, but resubmission takes 5-10 business days
+Mira: so realistic launch is August 7. I'll tell marketing and the press agency today
+Lucía: does the web part of Osprey have to wait?
+Mira: no, but launching without the add-in makes no sense, it's the headline feature
+Lucía: ok, August 7 it is
+S: Osprey's launch moves from July 24 to August 7, because Microsoft rejected the Outlook add-in over a broken privacy policy link and resubmission takes 5–10 business days.
+----
+D:
+Subject: New hire equipment
+From: IT Operations
+
+To all hiring managers: please submit equipment requests for new hires at least 10 business days before their start date. Standard kits are a 14-inch MacBook Pro (engineers and designers) or a 13-inch MacBook Air (everyone else), a headset and a 27-inch monitor for office workers. Remote hires get the monitor shipped home. Requests made later than 10 days ahead may mean the new hire starts with a loaner laptop. Windows laptops are available for Finance on request.
+S: IT asks hiring managers to request new-hire equipment at least 10 business days before the start date; kits are a MacBook Pro for engineers and designers or a MacBook Air for others, plus headset and monitor, or a loaner if late.
+----
+D:
+Weekly business review, Customer Success
+Felipe: Gross retention for the trailing 12 months is 91%, net 118%.
+Samuel: Three renewals at risk this quarter: Kinnear Foods, Pinehurst Retail and Orion.
+Felipe: Pinehurst? I thought they were healthy.
+Samuel: Usage is fine, but their new CFO wants to cut software spend 15% across the board.
+Felipe: Offer a 2-year term at the current price instead of a discount. And Kinnear?
+Samuel: Training sessions happened in June, usage is up 12% since. Still risky.
+Felipe: Keep going. I'll join the Orion call with Elena.
+S: Customer Success reported 91% gross and 118% net retention, with Kinnear Foods, Pinehurst Retail and Orion at risk; Pinehurst gets a 2-year term at current price for its CFO's 15% cut, and Felipe joins Orion's call.
+----
+Q: how much does it cost?
+D:
+Procurement request: observability platform renewal
+Requester: Ines Carvalho
+Our contract for the observability platform renews on August 1. Current cost is $318,000 a year for 400 hosts and 2 TB of logs per day. The vendor's renewal quote is $366,000 (+15%). We've reduced log volume by 30% since March by dropping debug logs in production, so we can commit to 1.4 TB per day, which brings the quote down to $289,000. Alternative: self-host the open-source stack, estimated $180,000 a year plus one SRE. Recommendation: renew for one year at the lower volume.
+S: The observability platform costs $318,000 a year; the renewal quote is $366,000, but committing to 1.4 TB of logs a day lowers it to $289,000, while self-hosting would cost about $180,000 plus an SRE.
+----
+D:
+Postmortem: INC-846, EU search latency (June 10)
+Impact: From 10:55 to 12:41 UTC, search in eu-central averaged 3 to 4 seconds instead of 0.6 seconds. No data loss.
+Cause: A node failed because of a full disk. The cluster started rebuilding replicas onto the remaining nodes, which were already at 78% CPU, so queries slowed down. The disk filled because a log rotation job had been failing silently since May 28.
+What went well: the on-call engineer, Aisha Karimi, posted status updates every 30 minutes.
+Actions: alert on log rotation failures (Aisha); keep cluster CPU under 60% at peak, which means adding 3 nodes (Sigrid, by July 1).
+S: On June 10, eu-central search slowed to 3–4 seconds for 106 minutes after a node's disk filled from a silently failing log rotation job and replica rebuilds overloaded busy nodes; Aisha adds alerts and Sigrid adds three nodes by July 1.
+----
+D:
+Subject: Re: Okafor Health renewal
+From: Samuel Achebe
+To: Dr. Ngozi Eze
+
+Dr. Eze, thank you for your patience. Attached is the incident report for February, with the changes we made: storage nodes now fail over automatically and we test it monthly. On data residency, all documents and AI processing for your workspace stay in our UK region; this is written into the renewal order form. Your named technical contact will be Rahul Menon, our Director of SRE, with Tariq Aziz as backup.
+Best, Samuel
+S: Samuel Achebe sent Okafor Health the February incident report noting monthly-tested automatic failover, confirmed documents and AI processing stay in the UK region in the order form, and named Rahul Menon as technical contact with Tariq Aziz as backup.
+----
+Q: who is the technical contact?
+D:
+Subject: Re: Okafor Health renewal
+From: Samuel Achebe
+To: Dr. Ngozi Eze
+
+Dr. Eze, thank you for your patience. Attached is the incident report for February, with the changes we made: storage nodes now fail over automatically and we test it monthly. On data residency, all documents and AI processing for your workspace stay in our UK region; this is written into the renewal order form. Your named technical contact will be Rahul Menon, our Director of SRE, with Tariq Aziz as backup.
+Best, Samuel
+S: Okafor Health's named technical contact will be Rahul Menon, Corvel's Director of SRE, with Tariq Aziz as his backup.
+----
+D:
+#analytics
+Ravi: weekly metrics are out. WAU 1.42M, +3% WoW. searches per user flat at 11.2
+Emeka: no-click rate went up from 18% to 21%
+Ravi: that's the semantic search beta customers. they get answers in the snippet, so no click
+Emeka: then no-click is the wrong success metric for them
+Ravi: agreed, let's add "answer shown" events and exclude beta workspaces from no-click until we have that
+S: Weekly metrics showed 1.42M WAU (+3%) and flat searches per user, but no-click rose from 18% to 21% because semantic search beta users get answers in snippets; Ravi will add "answer shown" events and exclude beta workspaces meanwhile.
+----
+D:
+Policy: open source contributions
+Engineers may contribute to open source projects on work time when the contribution relates to tools we use. Small fixes (under 100 lines, no new features) don't need approval. Larger contributions, or anything that publishes Corvel code, need approval from the OSS review group, usually within 3 business days. Never include customer data, internal hostnames or secrets. Contributions are made with your Corvel GitHub account, and Corvel's CLA with the project must be in place.
+S: Engineers may contribute on work time to open source projects Corvel uses; fixes under 100 lines need no approval, larger or code-publishing contributions need OSS review group sign-off in about 3 days, and no customer data or secrets may be included.
+----
+D:
+Sprint planning, Search Infra, sprint 22
+Lena: Capacity is 42 points; Tobias is out Thursday and Friday.
+Wei: Semantic search beta work: 18 points, mostly the archived-content filter Pinehurst asked for and French ranking.
+Lena: Those are customer-visible, so they go first. What else?
+Omar: Pool saturation alert from INC-834, 3 points, and per-tenant indexing quotas, 13 points.
+Lena: Quotas are big. Split them and take the first half this sprint.
+Wei: That leaves room for the gRPC migration of autocomplete, 8 points.
+S: Search Infra's sprint 22 (42 points, Tobias out two days) prioritizes semantic search beta fixes for archived content and French ranking, the INC-834 pool alert, half of the per-tenant indexing quotas, and the autocomplete gRPC migration.
+----
+Q: what should users do?
+D:
+IT notice: macOS 14.5 and VPN
+If you updated to macOS 14.5 and the VPN says "certificate not trusted", open Self Service, run "Reinstall VPN profile" and restart your laptop. This takes about 3 minutes. We've fixed the profile for new installs, so laptops set up from today aren't affected. If reinstalling doesn't help, contact the helpdesk on ext. 4400 or in #it-helpdesk. Please don't delete the VPN app yourself: it removes your device certificate and the helpdesk will need to re-enroll your laptop.
+S: Users on macOS 14.5 seeing "certificate not trusted" should run "Reinstall VPN profile" in Self Service and restart, without deleting the VPN app, and contact the helpdesk on ext. 4400 if that fails.
+----
+D:
+Subject: Onsite follow-up
+From: Rupert Hale (Marlow & Finch)
+
+Samuel, thanks to you and the team for Tuesday. The roadmap conversation was the most useful vendor session we've had this year. Two follow-ups from our side: Gemma will send the list of 15 SharePoint sites we want indexed first, and Oscar will share our Entra ID group structure so Rahul can check the SCIM mapping. On our question about running ADFS and Entra ID in parallel, Rahul's answer (yes, for up to 60 days) works for us. We'll start the switch on August 5.
+S: Rupert Hale thanked Samuel for the onsite and confirmed Marlow & Finch will start its Entra ID switch on August 5, using the 60-day parallel ADFS period; Gemma sends 15 priority SharePoint sites and Oscar the group structure for Rahul.
+----
+D:
+Design doc excerpt: Audit log export
+Enterprise admins need to send audit logs to their own security tools. Today they can only download CSV files from the admin console, up to 30 days at a time.
+Proposal: a streaming export to S3, Azure Blob or Google Cloud Storage, delivering events in JSON lines every 5 minutes. Admins configure the destination and credentials in the admin console. Exports include all event types except search queries, which contain personal data and need a separate opt-in.
+Pricing: included in the Compliance add-on.
+Owner: Zoe Patel. Target: Q4.
+S: Zoe Patel proposes streaming Enterprise audit logs to S3, Azure Blob or GCS as JSON lines every 5 minutes, replacing 30-day CSV downloads, excluding search queries unless opted in, within the Compliance add-on and targeting Q4.
+----
+D:
+#dublin-office
+Ciara: the Dublin office will close early at 3pm on Friday for the summer party
+Ciara: party starts 4pm at the Grand Canal Dock venue, food and drinks until 9
+Amara: can we bring partners?
+Ciara: yes, one guest each, just add their name on the sign-up sheet by Wednesday
+Hugo: are people from the London office invited?
+Ciara: anyone visiting is welcome, the same sign-up sheet applies
+S: Ciara announced the Dublin office closes at 3pm Friday for the summer party at Grand Canal Dock from 4pm to 9pm; each person may bring one guest and visitors from other offices are welcome, with sign-ups due Wednesday.
+----
+Q: what are the risks?
+D:
+Status update: Nimbus discovery (self-hosted edition)
+We spoke with 12 customers and prospects in banking, health and government. 9 would pay at least 40% more for a self-hosted edition.
+Requirements: run on their Kubernetes, no outbound internet, and bring-your-own identity provider.
+Risks: AI features depend on GPU services we run centrally; supporting air-gapped installs could double support effort; upgrades on customer infrastructure are slow, so we'd maintain several versions at once.
+Next: Elena and Gabriel decide in July whether to fund a 6-person team.
+S: The Nimbus risks are that AI features rely on centrally run GPU services, air-gapped installs could double support effort, and slow customer-run upgrades would force Corvel to maintain several versions at once.
+----
+D:
+Subject: Reminder: Figma license audit
+From: IT Software Asset Management
+
+We're reviewing Figma usage before the renewal. 14 people with full Editor seats haven't opened a file in 60 days. If you're one of them, you'll get a separate email; reply within a week if you still need the seat, otherwise you'll be moved to a free Viewer seat on July 15. Viewers can still see and comment on files. This saves about $7,500 a year and frees seats for the 25 new ones Design asked for.
+S: IT will move 14 Figma Editor seat holders who haven't opened a file in 60 days to free Viewer seats on July 15 unless they reply within a week, saving about $7,500 a year and freeing seats for Design.
+----
+D:
+Weekly update: Atlas billing migration, June 10
+Overall: green.
+EUR reconciliation: fixed. After switching to per-invoice VAT rounding, parallel billing matched 100% for the 140 affected accounts.
+Finance sign-off: Ingrid approved the test plan on June 4.
+Cutover plan: June 14 from 22:00 UTC. Old billing goes read-only at 22:00; the new system generates invoices from 23:00. Rollback is possible until June 16.
+Comms: customers don't see any change except a new invoice PDF layout. Support has a briefing on June 12.
+S: Atlas is green for its June 14 cutover from 22:00 UTC: EUR reconciliation now matches 100% after per-invoice VAT rounding, Ingrid approved the test plan June 4, rollback stays possible until June 16, and support is briefed June 12.
+----
+D:
+#people-ops
+Jamal: what's the process if someone on my team wants to move to another team internally?
+Sinéad: they talk to you first, then apply through the internal jobs page. they need 12 months in their current role
+Jamal: and if they've been here 10 months?
+Sinéad: both managers and their HRBP can agree to an exception. it's common if the move is within the same org
+Jamal: does the new team need to have an open role?
+Sinéad: yes, there has to be an approved req
+S: Sinéad explained that internal transfers start with a talk with the current manager, then an application on the internal jobs page, need 12 months in role unless both managers and the HRBP agree, and require an approved open role.
+----
+D:
+Customer escalation: Tessaly Bank
+From: Karel Novak (Tessaly Bank, Head of IT Risk)
+To: Elena Rossi
+
+Elena, our regulator has asked all banks to document where third-party AI processing happens. Your team's answer so far was "mostly in the EU". "Mostly" is not acceptable to us. We need written confirmation, by June 28, of every location where our data is processed by any AI feature, including subprocessors. Until then we've disabled AI answers for all users.
+Karel
+S: Tessaly Bank's Karel Novak disabled AI answers and told Elena Rossi that, for their regulator, he needs written confirmation of every location, including subprocessors, where AI features process their data by June 28, rejecting "mostly in the EU".
+----
+Q: when is the deadline?
+D:
+Customer escalation: Tessaly Bank
+From: Karel Novak (Tessaly Bank, Head of IT Risk)
+To: Elena Rossi
+
+Elena, our regulator has asked all banks to document where third-party AI processing happens. Your team's answer so far was "mostly in the EU". "Mostly" is not acceptable to us. We need written confirmation, by June 28, of every location where our data is processed by any AI feature, including subprocessors. Until then we've disabled AI answers for all users.
+Karel
+S: Tessaly Bank needs the written confirmation of all AI processing locations, including subprocessors, by June 28.
+----
+D:
+Release notes, admin console, July
+- Admin analytics (beta): monthly usage report as PDF, no-click search rate and usage by department. Departments with fewer than 10 users are grouped to protect privacy.
+- Data residency page: admins can now see which region stores their data and where AI features process it.
+- SCIM: group renames in the identity provider no longer change document permissions until an admin reviews them.
+- Session length: admins can set session timeouts from 1 hour to 30 days.
+S: The July admin console release adds an admin analytics beta with privacy-grouped department usage, a data residency page showing storage and AI processing regions, admin review before SCIM group renames change permissions, and configurable session timeouts.
+----
+D:
+Office hours notes: data platform
+Amara: Three questions this week. First, Jonas asked why the signups table is a day behind. Answer: it's loaded by the nightly batch; the real-time version is events.signups_raw.
+Amara: Second, Finance wants a Looker explore for invoices from the new billing system. Kwame's team will own it; we'll help model it next sprint.
+Amara: Third, someone asked if they can query production Postgres directly for a report. No: use the warehouse replica, which has the same data with a 15-minute delay.
+S: At data platform office hours, Amara explained the signups table loads nightly (use events.signups_raw for real time), agreed to help Finance model a new-billing invoices explore next sprint, and directed reporting to the warehouse replica instead of production Postgres.
 """)

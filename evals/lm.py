@@ -1,0 +1,242 @@
+"""An lm-eval model over an in-memory transformers model (plain or PEFT), for fast batched greedy generation.
+
+Training evaluates its PEFT model without saving and reloading it, and the eval CLI loads a model once and scores
+it with and without its adapter. Generation is batched (prompts sorted by length, left-padded, KV cache) and every
+finished batch is appended to a JSONL cache keyed by a hash of (prompt, generation settings), so an interrupted
+eval resumes where it stopped and memory stays flat. Log-likelihood requests (multiple-choice tasks such as
+hellaswag) go to lm-eval's own HFLM wrapped around the same model object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from lm_eval.api.model import LM
+from lm_eval.api.registry import register_model
+
+from finetune.tasks import render_prompt
+
+log = logging.getLogger("searchtune")
+
+# On CPU "auto" cannot probe memory usefully; larger batches only add padding work.
+CPU_AUTO_BATCH = 32
+MAX_AUTO_BATCH = 64
+
+
+def request_key(context: str, gen_kwargs: dict) -> str:
+    return hashlib.sha256(json.dumps([context, gen_kwargs], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _plain_chat(chat_history: list[dict], add_generation_prompt: bool) -> str:
+    """The plain instruction/response layout of finetune.tasks, extended to several turns."""
+    parts = []
+    for message in chat_history:
+        if message["role"] == "assistant":
+            parts.append(f"### Response:\n{message['content']}\n\n")
+        else:
+            parts.append(f"### Instruction:\n{message['content']}\n\n")
+    text = "".join(parts)
+    return text + "### Response:\n" if add_generation_prompt else text.rstrip("\n")
+
+
+@register_model("searchtune")
+class SearchtuneLM(LM):
+    """lm-eval LM over `model` + `tokenizer` objects (or `pretrained`, a path, when built from model_args)."""
+
+    def __init__(
+        self,
+        model=None,
+        tokenizer=None,
+        *,
+        pretrained: str | None = None,
+        batch_size: int | str = 16,
+        max_batch_size: int = MAX_AUTO_BATCH,
+        cache_file: str | Path | None = None,
+        **_ignored,
+    ):
+        super().__init__()
+        if model is None:
+            from finetune.models import load_base_model, load_tokenizer, local_checkpoint
+
+            if pretrained is None:
+                raise ValueError("SearchtuneLM needs a model object or `pretrained`")
+            checkpoint = local_checkpoint(pretrained)
+            model, tokenizer = load_base_model(checkpoint), tokenizer or load_tokenizer(checkpoint)
+        if tokenizer is None:
+            raise ValueError("SearchtuneLM needs the tokenizer that goes with the model")
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.model, self.tokenizer = model, tokenizer
+        self._device = model.device
+        self.auto_batch = str(batch_size).startswith("auto")
+        if self.auto_batch:
+            batch_size = max_batch_size if model.device.type == "cuda" else min(CPU_AUTO_BATCH, max_batch_size)
+        self.batch_size = int(batch_size)
+        # The largest batch actually run: what results report as the batch size.
+        self.batch_size_used = 0
+        self.cache_file = Path(cache_file) if cache_file else None
+        self._cache = self._read_cache()
+        self._hf = None
+        # Chat templates carry their own special tokens; the plain layout gets the tokenizer's BOS, as in training.
+        self._add_special_tokens = not getattr(tokenizer, "chat_template", None)
+
+    # ----------------------------------------------------------------------------- chat formatting
+
+    @property
+    def tokenizer_name(self) -> str:
+        return self.tokenizer.name_or_path.replace("/", "__")
+
+    def chat_template(self, chat_template: bool | str = False) -> str | None:
+        return getattr(self.tokenizer, "chat_template", None) or ""
+
+    def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
+        if add_generation_prompt and len(chat_history) == 1 and chat_history[0]["role"] == "user":
+            # The searchtune case: exactly finetune.tasks.render_prompt, so eval prompts equal training prompts.
+            return render_prompt(self.tokenizer, chat_history[0]["content"])
+        if getattr(self.tokenizer, "chat_template", None):
+            return self.tokenizer.apply_chat_template(
+                chat_history, tokenize=False, add_generation_prompt=add_generation_prompt,
+                continue_final_message=not add_generation_prompt,
+            )
+        return _plain_chat(chat_history, add_generation_prompt)
+
+    # ------------------------------------------------------------------------------------ generation
+
+    def _read_cache(self) -> dict[str, str]:
+        cache = {}
+        if self.cache_file and self.cache_file.is_file():
+            for line in self.cache_file.read_text(encoding="utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:  # a line cut short by the interruption we are resuming from
+                    continue
+                cache[row["key"]] = row["output"]
+        return cache
+
+    def _append_cache(self, rows: list[tuple[str, str]]) -> None:
+        for key, output in rows:
+            self._cache[key] = output
+        if self.cache_file:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            with self.cache_file.open("a", encoding="utf-8") as f:
+                f.writelines(json.dumps({"key": k, "output": o}, ensure_ascii=False) + "\n" for k, o in rows)
+
+    def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
+        import torch
+        from tqdm import tqdm
+
+        keys = [request_key(*req.args) for req in requests]
+        pending: dict[str, tuple[str, dict]] = {}
+        for key, req in zip(keys, requests):
+            if key not in self._cache:
+                pending.setdefault(key, req.args)
+        if len(pending) < len(set(keys)):
+            log.info("Generation cache: %d of %d prompts already done", len(set(keys)) - len(pending), len(set(keys)))
+
+        groups: dict[str, list[tuple[str, list[int], dict]]] = {}
+        for key, (context, gen_kwargs) in pending.items():
+            ids = self.tokenizer(context, add_special_tokens=self._add_special_tokens)["input_ids"]
+            groups.setdefault(json.dumps(gen_kwargs, sort_keys=True, default=str), []).append((key, ids, gen_kwargs))
+
+        was_training = self.model.training
+        self.model.eval()
+        bar = tqdm(total=len(pending), disable=disable_tqdm or not pending, desc="Generating")
+        try:
+            with torch.inference_mode():
+                for items in groups.values():
+                    # Longest first: the first batch is the most memory-hungry, so "auto" settles at once.
+                    items.sort(key=lambda item: -len(item[1]))
+                    self._run_group(items, bar)
+        finally:
+            bar.close()
+            self.model.train(was_training)
+        for key, req in zip(keys, requests):
+            self.cache_hook.add_partial("generate_until", req.args, self._cache[key])
+        return [self._cache[key] for key in keys]
+
+    def _run_group(self, items: list, bar) -> None:
+        import torch
+
+        start = 0
+        while start < len(items):
+            batch = items[start : start + self.batch_size]
+            try:
+                outputs = self._generate(batch)
+            except torch.OutOfMemoryError:
+                if not self.auto_batch or self.batch_size == 1:
+                    raise
+                self.batch_size //= 2
+                torch.cuda.empty_cache()
+                log.warning("Out of memory; generation batch size now %d", self.batch_size)
+                continue
+            self.batch_size_used = max(self.batch_size_used, len(batch))
+            self._append_cache([(key, out) for (key, _, _), out in zip(batch, outputs)])
+            bar.update(len(batch))
+            start += len(batch)
+
+    def _generate(self, batch: list[tuple[str, list[int], dict]]) -> list[str]:
+        import torch
+        from transformers import GenerationConfig
+
+        gen_kwargs = dict(batch[0][2])
+        until = gen_kwargs.pop("until", None) or []
+        until = [s for s in ([until] if isinstance(until, str) else until) if s]
+        max_new = int(gen_kwargs.pop("max_gen_toks", 256))
+        do_sample = bool(gen_kwargs.pop("do_sample", False)) and float(gen_kwargs.get("temperature", 0.0)) > 0
+
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        prompts = [ids for _, ids, _ in batch]
+        if limit and max(map(len, prompts)) > limit - max_new:
+            log.warning("A prompt is longer than %d tokens; keeping its last tokens", limit - max_new)
+            prompts = [ids[-(limit - max_new) :] for ids in prompts]
+        width = max(map(len, prompts))
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in prompts], device=self.model.device)
+        attention = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in prompts], device=self.model.device)
+
+        config = GenerationConfig(
+            max_new_tokens=max_new,
+            do_sample=do_sample,
+            num_beams=1,
+            pad_token_id=pad,
+            eos_token_id=self._eos_ids(),
+            stop_strings=until or None,
+            **({"temperature": float(gen_kwargs["temperature"])} if do_sample else {}),
+        )
+        out = self.model.generate(
+            input_ids=input_ids, attention_mask=attention, generation_config=config, use_cache=True,
+            tokenizer=self.tokenizer if until else None,
+        )
+        texts = self.tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)
+        return [_cut(text, until) for text in texts]
+
+    def _eos_ids(self) -> list[int]:
+        ids = {self.tokenizer.eos_token_id}
+        configured = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        ids.update(configured if isinstance(configured, list) else [configured])
+        return sorted(i for i in ids if i is not None)
+
+    # ------------------------------------------------------------------------------- log-likelihood
+
+    def _hflm(self):
+        if self._hf is None:
+            from lm_eval.models.huggingface import HFLM
+
+            self._hf = HFLM(pretrained=self.model, tokenizer=self.tokenizer, batch_size=max(1, self.batch_size))
+        return self._hf
+
+    def loglikelihood(self, requests, disable_tqdm: bool = False):
+        return self._hflm().loglikelihood(requests, disable_tqdm=disable_tqdm)
+
+    def loglikelihood_rolling(self, requests, disable_tqdm: bool = False):
+        return self._hflm().loglikelihood_rolling(requests, disable_tqdm=disable_tqdm)
+
+
+def _cut(text: str, until: list[str]) -> str:
+    for stop in until:
+        text = text.split(stop, 1)[0]
+    return text
+

@@ -1,0 +1,341 @@
+"""One evaluation, shared by the eval CLI and training: lm-eval generates and scores, this module adds bootstrap
+confidence intervals, the base-vs-tuned comparison, the result files, the reports and W&B logging.
+
+Output folder:
+  results.json       scores with 95% CIs, dataset fingerprints and decoding settings (the Hub model card reads it)
+  predictions.jsonl  one line per example and task: prompt, input, reference, predictions, per-example scores
+  report.md, report.html
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import logging
+import math
+import shutil
+from contextlib import nullcontext
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from finetune.errors import UserError
+
+log = logging.getLogger("searchtune")
+
+TASKS_DIR = Path(__file__).resolve().parent / "tasks"
+PACKAGES = ("torch", "transformers", "peft", "lm_eval", "datasets", "sacrebleu", "rouge_score", "bm25s",
+            "sentence-transformers", "wandb")
+# Doc fields that are plumbing rather than model input.
+_NOT_INPUT = ("references", "source", "collection")
+
+
+def searchtune_tasks() -> list[str]:
+    return sorted(p.stem for p in TASKS_DIR.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def task_utils():
+    """evals/tasks/utils.py (lm-eval loads the same file by path for the YAML tasks)."""
+    from evals.tasks import utils
+
+    return utils
+
+
+def check_data(data: dict[str, str] | None) -> None:
+    keys = task_utils().DATA_KEYS
+    for key in data or {}:
+        if key not in keys:
+            close = difflib.get_close_matches(key, keys, n=1)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise UserError(f"--data {key}=...: unknown data key; {hint}known keys: {', '.join(keys)}")
+
+
+def task_manager(names: list[str], data: dict[str, str] | None = None):
+    """A TaskManager that knows the requested names; lm-eval's own 14k task index is only built when needed."""
+    from lm_eval.tasks import TaskManager
+
+    check_data(data)
+    ours = set(searchtune_tasks())
+    standard = [n for n in names if n not in ours]
+    manager = TaskManager(
+        include_path=str(TASKS_DIR), include_defaults=bool(standard),
+        metadata={"searchtune_data": dict(data)} if data else None,
+    )
+    known = set(manager.all_tasks)
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(ours) + sorted(known - ours), n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise UserError(
+                f"--task {name}: unknown task; {hint}searchtune tasks: {', '.join(sorted(ours))} "
+                "(any lm-eval task name also works)"
+            )
+    return manager
+
+
+def load_tasks(names: list[str], data: dict[str, str] | None = None) -> dict:
+    loaded = task_manager(names, data).load(list(names))
+    for task in loaded["tasks"].values():
+        if task.get_config("num_fewshot") is None:
+            task.set_config(key="num_fewshot", value=0)
+        task.set_fewshot_seed(seed=1234)
+    return loaded
+
+
+def _is_peft(model) -> bool:
+    try:
+        from peft import PeftModel
+    except ImportError:
+        return False
+    return isinstance(model, PeftModel)
+
+
+def evaluate(
+    model,
+    tokenizer,
+    tasks: list[str],
+    output_dir,
+    *,
+    limit: int | None = None,
+    batch_size: int | str = 16,
+    baseline: bool | str = False,
+    data: dict[str, str] | None = None,
+    run_dir=None,
+    wandb_run=None,
+    wandb_mode: str = "auto",
+    wandb_project: str = "searchtune",
+    model_info: dict,
+) -> dict:
+    """Score `model` (and, with `baseline`, the same model with its adapter switched off) on `tasks`.
+
+    Returns the results.json content. Generations are cached in OUTPUT/.cache while running, so an interrupted
+    eval started again with the same arguments continues where it stopped; the cache is removed on success.
+    """
+    from lm_eval import evaluator
+
+    from evals import report, tracking
+    from evals.lm import SearchtuneLM
+
+    output_dir = Path(output_dir)
+    if baseline and not _is_peft(model):
+        raise UserError("--baseline base: the model has no adapter to switch off; pass --adapter or --run")
+    loaded = load_tasks(tasks, data)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = output_dir / ".cache"
+    fingerprint = hashlib.sha256(json.dumps(model_info, sort_keys=True).encode()).hexdigest()[:12]
+
+    variants = [("tuned", nullcontext)] + ([("base", model.disable_adapter)] if baseline else [])
+    runs = {}
+    for variant, context in variants:
+        lm = SearchtuneLM(model, tokenizer, batch_size=batch_size,
+                          cache_file=cache_dir / f"generations-{variant}-{fingerprint}.jsonl")
+        log.info("Evaluating the %s model on %s", variant, ", ".join(loaded["tasks"]))
+        with context():
+            out = evaluator.evaluate(
+                lm=lm, task_dict=loaded, limit=limit, bootstrap_iters=0, log_samples=True, apply_chat_template=True,
+            )
+        runs[variant] = (out, lm.batch_size_used or lm.batch_size)
+
+    results, predictions = summarize(loaded["tasks"], runs, data, model_info)
+    (output_dir / "results.json").write_text(json.dumps(results, indent=2, default=str, allow_nan=False) + "\n")
+    write_predictions(output_dir / "predictions.jsonl", predictions)
+    history = load_log_history(run_dir)
+    report.write_reports(output_dir, results, predictions, log_history=history)
+    tracking.log_eval(results, output_dir, run=wandb_run, mode=wandb_mode, project=wandb_project, run_dir=run_dir)
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    return results
+
+
+# --------------------------------------------------------------------------------------- results
+
+
+def summarize(tasks: dict, runs: dict, data: dict | None, model_info: dict) -> tuple[dict, list[dict]]:
+    out_tuned, batch_used = runs["tuned"]
+    base = runs.get("base")
+    results = {
+        "model": {"base": str(model_info.get("base")), "adapter": _str_or_none(model_info.get("adapter"))},
+        "tasks": {},
+        "packages": package_versions(),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    predictions = []
+    for name, task in tasks.items():
+        tuned_samples = _samples(out_tuned, name)
+        base_samples = _samples(base[0], name) if base else None
+        aggregates = _aggregates(task)
+        entry = {
+            "dataset": dataset_info(task, data, n=len(tuned_samples)),
+            "decoding": decoding_info(task, batch_used),
+            "metrics": score_metrics(tuned_samples, aggregates, out_tuned["results"].get(name, {})),
+        }
+        if base_samples is not None:
+            entry["baseline"] = {"metrics": score_metrics(base_samples, aggregates, base[0]["results"].get(name, {}))}
+            entry["comparison"] = compare_metrics(base_samples, tuned_samples, aggregates)
+        results["tasks"][name] = entry
+        predictions += prediction_rows(name, tuned_samples, base_samples, aggregates)
+    return results, predictions
+
+
+def _str_or_none(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _samples(out: dict, task: str) -> list[dict]:
+    return sorted(out["samples"][task], key=lambda s: s["doc_id"])
+
+
+def _aggregates(task) -> dict[str, str | None]:
+    """Metric -> name of its evals.metrics aggregate ("mean", "bleu"), or None when it has no bootstrap form."""
+    from evals.metrics import AGGREGATES
+
+    from lm_eval.api.metrics import mean as lm_mean
+
+    names = {}
+    for metric, fn in task.aggregation().items():
+        name = getattr(fn, "__name__", "")
+        names[metric] = name if name in AGGREGATES else ("mean" if fn is lm_mean else None)
+    return names
+
+
+def _finite(x) -> float | None:
+    return float(x) if x is not None and math.isfinite(float(x)) else None
+
+
+def score_metrics(samples: list[dict], aggregates: dict, lm_results: dict) -> dict:
+    """Every corpus-level figure with its 95% bootstrap CI (metrics without a bootstrap form: lm-eval's stderr)."""
+    from evals.metrics import bootstrap_ci
+
+    out = {}
+    for metric, aggregate in aggregates.items():
+        if aggregate:
+            value, low, high = bootstrap_ci([s.get(metric) for s in samples], aggregate)
+        else:
+            value = lm_results.get(f"{metric},none")
+            stderr = lm_results.get(f"{metric}_stderr,none")
+            spread = 1.96 * stderr if isinstance(stderr, (int, float)) else float("nan")
+            value = float(value) if isinstance(value, (int, float)) else float("nan")
+            low, high = value - spread, value + spread
+        if _finite(value) is not None:
+            out[metric] = {"value": value, "ci_low": _finite(low), "ci_high": _finite(high)}
+    return out
+
+
+def compare_metrics(base_samples: list[dict], tuned_samples: list[dict], aggregates: dict) -> dict:
+    """Paired bootstrap of tuned minus base on the same examples."""
+    from evals.metrics import paired_bootstrap
+
+    by_id = {s["doc_id"]: s for s in base_samples}
+    pairs = [(by_id[s["doc_id"]], s) for s in tuned_samples if s["doc_id"] in by_id]
+    return paired_comparison(
+        [{m: b.get(m) for m in aggregates} for b, _ in pairs],
+        [{m: t.get(m) for m in aggregates} for _, t in pairs],
+        {m: a for m, a in aggregates.items() if a},
+    )
+
+
+def paired_comparison(scores_a: list[dict], scores_b: list[dict], aggregates: dict) -> dict:
+    """{metric: {delta (b - a), ci_low, ci_high}} over aligned per-example score dicts."""
+    from evals.metrics import paired_bootstrap
+
+    out = {}
+    for metric, aggregate in aggregates.items():
+        delta, low, high = paired_bootstrap([a.get(metric) for a in scores_a], [b.get(metric) for b in scores_b],
+                                            aggregate)
+        if _finite(delta) is not None:
+            out[metric] = {"delta": delta, "ci_low": _finite(low), "ci_high": _finite(high)}
+    return out
+
+
+def dataset_info(task, data: dict | None, n: int) -> dict:
+    source = (task.config.dataset_kwargs or {}).get("source") if task.config.custom_dataset else None
+    if source:
+        path = task_utils().resolve_path(source, data)
+        return {"name": source, "path": str(path.resolve()), "sha256": file_sha256(path), "n": n}
+    name = "/".join(x for x in (task.config.dataset_path, task.config.dataset_name) if x)
+    return {"name": name, "path": name, "sha256": None, "n": n}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def decoding_info(task, batch_size: int) -> dict:
+    gen = task.config.generation_kwargs or {}
+    until = gen.get("until") or []
+    return {
+        "do_sample": bool(gen.get("do_sample", False)),
+        "max_new_tokens": gen.get("max_gen_toks"),
+        "apply_chat_template": True,
+        "batch_size": int(batch_size),
+        "until": [until] if isinstance(until, str) else list(until),
+    }
+
+
+def package_versions() -> dict:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+# ----------------------------------------------------------------------------------- predictions
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def prediction_rows(task: str, tuned: list[dict], base: list[dict] | None, aggregates: dict) -> list[dict]:
+    base_by_id = {s["doc_id"]: s for s in base or []}
+    rows = []
+    for sample in tuned:
+        doc = sample["doc"]
+        other = base_by_id.get(sample["doc_id"])
+        if isinstance(doc, dict) and "references" in doc:
+            refs = doc["references"]
+            reference = refs[0] if len(refs) == 1 else refs
+            given = {k: v for k, v in doc.items() if k not in _NOT_INPUT}
+        else:
+            reference, given = sample["target"], doc
+        rows.append(_jsonable({
+            "task": task,
+            "doc_id": sample["doc_id"],
+            "prompt": sample["arguments"][0][0],
+            "input": given,
+            "reference": reference,
+            "prediction": sample["filtered_resps"][0],
+            "baseline_prediction": other["filtered_resps"][0] if other else None,
+            "scores": {m: sample.get(m) for m in aggregates},
+            "baseline_scores": {m: other.get(m) for m in aggregates} if other else None,
+        }))
+    return rows
+
+
+def write_predictions(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def read_predictions(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_log_history(run_dir) -> list[dict] | None:
+    """The trainer's log_history (a list of step dicts) from a run folder, if there is one."""
+    if not run_dir:
+        return None
+    path = Path(run_dir) / "log_history.json"
+    if not path.is_file():
+        return None
+    history = json.loads(path.read_text())
+    return history.get("log_history") if isinstance(history, dict) else history

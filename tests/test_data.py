@@ -1,0 +1,167 @@
+"""Data sources, bad rows, mixtures, prompts, truncation and the tokenization cache."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from transformers import AutoTokenizer
+
+from finetune import data, tasks
+from finetune.errors import UserError
+from finetune.recipe import load_recipe
+
+QR = {"history": ["who runs project atlas?", "Priya Raman runs it."], "query": "when does it ship?",
+      "rewrite": "when does project atlas ship?"}
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def tok(tiny_model_dir):
+    return AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+def recipe(tmp_path, sources, task="query_rewrite", **data_kw):
+    lines = [f"data:\n  task: {task}\n  train:"]
+    for src in sources:
+        lines.append("    - " + json.dumps(src))
+    for key, value in data_kw.items():
+        lines.append(f"  {key}: {json.dumps(value)}")
+    path = tmp_path / "r.yaml"
+    path.write_text("\n".join(lines) + "\noutput_dir: out\n")
+    return load_recipe(path)
+
+
+def jsonl(tmp_path, rows, name="d.jsonl", raw=None):
+    path = tmp_path / name
+    if raw is not None:
+        path.write_bytes(raw)
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_malformed_jsonl_names_file_and_line(tmp_path, tok):
+    path = jsonl(tmp_path, None, raw=(json.dumps(QR) + "\n{not json\n").encode())
+    with pytest.raises(UserError) as e:
+        data.build_datasets(recipe(tmp_path, [{"path": str(path)}]), tok)
+    assert str(e.value).startswith(f"{path}:2: malformed JSON") and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("row, reason", [
+    ({"history": [], "query": "q"}, "missing field `rewrite`"),
+    ({"history": [], "query": "q", "rewrite": "   "}, "empty target `rewrite`"),
+    ({"history": [{"a": 1}], "query": "q", "rewrite": "r"}, "field `history` must be a list of strings"),
+    ({"history": [], "query": {"nested": 1}, "rewrite": "r"}, "field `query` must be a string, got dict"),
+    (["not", "an", "object"], "record is a list, not an object"),
+])
+def test_bad_rows_error_by_default_and_skip_on_request(tmp_path, tok, row, reason):
+    path = jsonl(tmp_path, [QR, row, QR])
+    with pytest.raises(UserError) as e:
+        data.build_datasets(recipe(tmp_path, [{"path": str(path)}]), tok)
+    assert str(e.value) == (f"{path}:2: {reason}; fix the row, map the column in data.train.0.columns, "
+                            "or set data.on_bad_rows=skip")
+    train, _, stats = data.build_datasets(recipe(tmp_path, [{"path": str(path)}], on_bad_rows="skip"), tok)
+    assert stats.bad_rows_skipped == 1 and len(train) == 2
+
+
+def test_bom_crlf_and_non_utf8(tmp_path, tok):
+    path = jsonl(tmp_path, None, raw=b"\xef\xbb\xbf" + (json.dumps(QR) + "\r\n").encode() * 3)
+    train, _, _ = data.build_datasets(recipe(tmp_path, [{"path": str(path)}]), tok)
+    assert len(train) == 3
+    bad = jsonl(tmp_path, None, name="latin.jsonl", raw=(json.dumps(QR) + "\n").encode() + b'{"query": "caf\xe9"}\n')
+    with pytest.raises(UserError, match=rf"^{bad}:2: not UTF-8 \(bad byte at column 15\); re-encode the file as UTF-8$"):
+        data.build_datasets(recipe(tmp_path, [{"path": str(bad)}]), tok)
+
+
+def test_column_mapping_csv_parquet_json(tmp_path, tok):
+    import pandas as pd
+
+    rows = [{"ctx": "a long email about the q3 offsite budget", "subj": "offsite budget"}] * 4
+    pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame(rows).to_parquet(tmp_path / "d.parquet")
+    (tmp_path / "d.json").write_text(json.dumps(rows))
+    for name in ("d.csv", "d.parquet", "d.json"):
+        r = recipe(tmp_path, [{"path": str(tmp_path / name), "columns": {"document": "ctx", "summary": "subj"}}], task="summarize")
+        train, _, stats = data.build_datasets(r, tok)
+        assert len(train) == 4, name
+    with pytest.raises(UserError, match="missing field `text` \\(mapped from `document`\\)"):
+        data.build_datasets(recipe(tmp_path, [{"path": str(tmp_path / "d.csv"), "columns": {"document": "text", "summary": "subj"}}], task="summarize"), tok)
+
+
+def test_hub_source_fails_clearly_offline(tmp_path, tok):
+    r = recipe(tmp_path, [{"path": "hub:nobody/nothing-here"}])
+    with pytest.raises(UserError, match=r"^data source hub:nobody/nothing-here: cannot load from the Hub"):
+        data.build_datasets(r, tok)
+
+
+def test_mixture_weights_and_eval_fraction(tmp_path, tok):
+    a = jsonl(tmp_path, [dict(QR, rewrite=f"a{i}") for i in range(30)], "a.jsonl")
+    b = jsonl(tmp_path, [dict(QR, rewrite=f"b{i}") for i in range(30)], "b.jsonl")
+    r = recipe(tmp_path, [{"path": str(a), "weight": 3}, {"path": str(b), "weight": 1}], eval_fraction=0.25)
+    train, evals = data.load_records(r, data.DataStats())
+    everything = train + evals
+    assert len(everything) == 60 and len(evals) == 15
+    assert sum(x["rewrite"].startswith("a") for x in everything) == 45
+    again, _ = data.load_records(r, data.DataStats())
+    assert [x["rewrite"] for x in again] == [x["rewrite"] for x in train]  # seeded
+
+
+def test_completion_only_mask_and_eos(tok):
+    enc = tasks.encode(tok, "query_rewrite", QR, 1024)
+    n = sum(enc.completion_mask)
+    completion = enc.input_ids[-n:]
+    assert completion[-1] == tok.eos_token_id
+    assert tok.decode(completion[:-1]) == QR["rewrite"]
+    prompt = tok.decode(enc.input_ids[:-n])
+    assert prompt == tasks.render_prompt(tok, tasks.user_message("query_rewrite", QR))
+    assert prompt.endswith("<|im_start|>assistant\n") and "Priya Raman" in prompt
+
+
+def test_plain_fallback_without_chat_template(tiny_plain_model_dir):
+    plain = AutoTokenizer.from_pretrained(tiny_plain_model_dir)
+    text = tasks.render_prompt(plain, tasks.user_message("query_rewrite", QR))
+    assert text.startswith("### Instruction:\n") and text.endswith("### Response:\n")
+
+
+def test_truncation_cuts_history_from_oldest_never_target(tok):
+    long = dict(QR, history=[f"turn {i} " + "words " * 20 for i in range(12)])
+    full = tasks.encode(tok, "query_rewrite", long, 100_000)
+    enc = tasks.encode(tok, "query_rewrite", long, len(full.input_ids) - 30)
+    assert enc.truncated and len(enc.input_ids) <= len(full.input_ids) - 30
+    text = tok.decode(enc.input_ids)
+    assert "turn 0 " not in text and "turn 11 " in text  # oldest turns went first
+    assert text.endswith(QR["rewrite"] + "<|im_end|>")
+    doc = {"document": "alpha " * 400 + "omega", "query": None, "summary": "a short summary"}
+    enc = tasks.encode(tok, "summarize", doc, 200)
+    assert enc.truncated and len(enc.input_ids) <= 200 and "omega" not in tok.decode(enc.input_ids)
+    assert tok.decode(enc.input_ids).endswith("a short summary<|im_end|>")
+
+
+def test_rows_that_cannot_fit_are_dropped_and_counted(tmp_path, tok):
+    path = jsonl(tmp_path, [QR, dict(QR, rewrite="very long target " * 80)])
+    train, _, stats = data.build_datasets(recipe(tmp_path, [{"path": str(path)}], max_length=256), tok)
+    assert len(train) == 1 and stats.dropped_too_long == 1
+
+
+def test_huge_field_is_cut_before_tokenizing(tmp_path, tok):
+    doc = {"document": "x" * 10_000_000, "summary": "s"}
+    path = jsonl(tmp_path, [doc], "big.jsonl")
+    train, _, stats = data.build_datasets(recipe(tmp_path, [{"path": str(path)}], task="summarize", max_length=128), tok)
+    assert len(train) == 1 and stats.truncated == 1 and len(train[0]["input_ids"]) <= 128
+
+
+def test_second_build_hits_the_cache(tmp_path, tok):
+    path = jsonl(tmp_path, [QR] * 5)
+    r = recipe(tmp_path, [{"path": str(path)}])
+    first = data.build_datasets(r, tok)
+    second = data.build_datasets(r, tok)
+    assert not first[2].cache_hit and second[2].cache_hit
+    assert first[0]["input_ids"] == second[0]["input_ids"]
+    path.write_text(path.read_text() + json.dumps(QR) + "\n")  # new content, new key
+    third = data.build_datasets(r, tok)
+    assert not third[2].cache_hit and len(third[0]) == 6
