@@ -74,9 +74,8 @@ class SearchtuneLM(LM):
         self.auto_batch = str(batch_size).startswith("auto")
         if self.auto_batch:
             batch_size = max_batch_size if model.device.type == "cuda" else min(CPU_AUTO_BATCH, max_batch_size)
+        # Halved on out-of-memory in "auto" mode; what results report as the batch size.
         self.batch_size = int(batch_size)
-        # The largest batch actually run: what results report as the batch size.
-        self.batch_size_used = 0
         self.cache_file = Path(cache_file) if cache_file else None
         self._cache = self._read_cache()
         self._hf = None
@@ -172,7 +171,6 @@ class SearchtuneLM(LM):
                 torch.cuda.empty_cache()
                 log.warning("Out of memory; generation batch size now %d", self.batch_size)
                 continue
-            self.batch_size_used = max(self.batch_size_used, len(batch))
             self._append_cache([(key, out) for (key, _, _), out in zip(batch, outputs)])
             bar.update(len(batch))
             start += len(batch)
@@ -204,10 +202,11 @@ class SearchtuneLM(LM):
             pad_token_id=pad,
             eos_token_id=self._eos_ids(),
             stop_strings=until or None,
+            use_cache=True,
             **({"temperature": float(gen_kwargs["temperature"])} if do_sample else {}),
         )
         out = self.model.generate(
-            input_ids=input_ids, attention_mask=attention, generation_config=config, use_cache=True,
+            input_ids=input_ids, attention_mask=attention, generation_config=config,
             tokenizer=self.tokenizer if until else None,
         )
         texts = self.tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)

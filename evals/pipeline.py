@@ -135,7 +135,7 @@ def evaluate(
             out = evaluator.evaluate(
                 lm=lm, task_dict=loaded, limit=limit, bootstrap_iters=0, log_samples=True, apply_chat_template=True,
             )
-        runs[variant] = (out, lm.batch_size_used or lm.batch_size)
+        runs[variant] = (out, lm.batch_size)
 
     results, predictions = summarize(loaded["tasks"], runs, data, model_info)
     (output_dir / "results.json").write_text(json.dumps(results, indent=2, default=str, allow_nan=False) + "\n")
@@ -191,10 +191,14 @@ def _aggregates(task) -> dict[str, str | None]:
 
     from lm_eval.api.metrics import mean as lm_mean
 
+    ours = (TASKS_DIR / "utils.py").resolve()
     names = {}
     for metric, fn in task.aggregation().items():
-        name = getattr(fn, "__name__", "")
-        names[metric] = name if name in AGGREGATES else ("mean" if fn is lm_mean else None)
+        code = getattr(fn, "__code__", None)
+        if code and Path(code.co_filename).resolve() == ours and fn.__name__ in AGGREGATES:
+            names[metric] = fn.__name__
+        else:  # lm-eval's own aggregations: only its plain mean has a per-example bootstrap here
+            names[metric] = "mean" if fn is lm_mean else None
     return names
 
 
@@ -223,8 +227,6 @@ def score_metrics(samples: list[dict], aggregates: dict, lm_results: dict) -> di
 
 def compare_metrics(base_samples: list[dict], tuned_samples: list[dict], aggregates: dict) -> dict:
     """Paired bootstrap of tuned minus base on the same examples."""
-    from evals.metrics import paired_bootstrap
-
     by_id = {s["doc_id"]: s for s in base_samples}
     pairs = [(by_id[s["doc_id"]], s) for s in tuned_samples if s["doc_id"] in by_id]
     return paired_comparison(
@@ -339,3 +341,79 @@ def load_log_history(run_dir) -> list[dict] | None:
         return None
     history = json.loads(path.read_text())
     return history.get("log_history") if isinstance(history, dict) else history
+
+
+# ---------------------------------------------------------------------------------------- compare
+
+
+def _eval_folder(path: Path) -> Path:
+    for folder in (path, path / "eval"):
+        if (folder / "results.json").is_file():
+            return folder
+    raise UserError(f"--compare {path}: no results.json there or in {path / 'eval'}; point at an eval output "
+                    "folder or a run folder that has been evaluated")
+
+
+def _load_eval(path: Path) -> tuple[Path, dict, list[dict]]:
+    folder = _eval_folder(path)
+    results = json.loads((folder / "results.json").read_text())
+    pred_path = folder / "predictions.jsonl"
+    if not pred_path.is_file():
+        raise UserError(f"--compare {path}: {pred_path} is missing; re-run the eval to write it")
+    rows = read_predictions(pred_path)
+    if not rows:
+        raise UserError(f"--compare {path}: {pred_path} is empty; re-run the eval")
+    return folder, results, rows
+
+
+def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
+    """Side-by-side report of two evals; deltas are B minus A, paired over matching (task, doc_id)."""
+    from evals import report
+
+    folder_a, results_a, rows_a = _load_eval(path_a)
+    folder_b, results_b, rows_b = _load_eval(path_b)
+    common = [t for t in results_b["tasks"] if t in results_a["tasks"]]
+    if not common:
+        raise UserError(f"--compare: {path_a} and {path_b} share no task; evaluate both on the same --task")
+    by_key_a = {(r["task"], r["doc_id"]): r for r in rows_a}
+    out = {
+        "model": results_b["model"],
+        "compared": {"a": {"path": str(folder_a), "model": results_a["model"]},
+                     "b": {"path": str(folder_b), "model": results_b["model"]}},
+        "tasks": {},
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    predictions = []
+    for task in common:
+        entry_a, entry_b = results_a["tasks"][task], results_b["tasks"][task]
+        sha_a, sha_b = entry_a["dataset"].get("sha256"), entry_b["dataset"].get("sha256")
+        if sha_a != sha_b:
+            raise UserError(f"--compare: task {task} was scored on different data files ({entry_a['dataset']['path']} "
+                            f"vs {entry_b['dataset']['path']}); compare evals of the same data")
+        pairs = [(by_key_a[(r["task"], r["doc_id"])], r) for r in rows_b if (r["task"], r["doc_id"]) in by_key_a]
+        if not pairs:
+            raise UserError(f"--compare: task {task} has no example in common between the two evals")
+        sample = pairs[0][1]["scores"]
+        aggregates = {m: "bleu" if isinstance(v, list) else "mean" for m, v in sample.items()
+                      if isinstance(v, (list, int, float)) or v is None}
+        out["tasks"][task] = {
+            "dataset": {**entry_b["dataset"], "n": len(pairs)},
+            "decoding": entry_b["decoding"],
+            "metrics": entry_b["metrics"],
+            "baseline": {"metrics": entry_a["metrics"]},
+            "comparison": paired_comparison([a["scores"] for a, _ in pairs], [b["scores"] for _, b in pairs], aggregates),
+        }
+        predictions += [{**b, "baseline_prediction": a["prediction"], "baseline_scores": a["scores"]} for a, b in pairs]
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "comparison.json").write_text(json.dumps(out, indent=2, allow_nan=False) + "\n")
+    write_predictions(output_dir / "predictions.jsonl", predictions)
+    name_a, name_b = _run_name(folder_a), _run_name(folder_b)
+    if name_a == name_b:
+        name_a, name_b = f"A:{name_a}", f"B:{name_b}"
+    report.write_reports(output_dir, out, predictions, labels=(name_b, name_a))
+    return out
+
+
+def _run_name(folder: Path) -> str:
+    folder = folder.resolve()
+    return folder.parent.name if folder.name == "eval" else folder.name

@@ -71,7 +71,13 @@ def run(argv: list[str]) -> int:
 
         return push_main(rest)
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # Overrides may also follow options (`train R --accelerate-config multi_cpu a.b=1`).
+    if extra and (args.command in ("validate", "show", "train")) and all("=" in e and not e.startswith("-") for e in extra):
+        args.overrides += extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from finetune.recipe import Recipe, load_recipe, to_yaml
 
     if args.command == "schema":

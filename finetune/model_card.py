@@ -62,22 +62,27 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _num(value: Any) -> str:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _num(value: Any, digits: int | None = None) -> str:
+    if not _finite(value):
         return "–"
-    return f"{value:.2f}" if abs(value) >= 10 else f"{value:.4f}"
+    digits = digits if digits is not None else (2 if abs(value) >= 10 else 4)
+    return f"{value:.{digits}f}"
 
 
-def _with_ci(entry: dict | None, bold_if_excludes_zero: bool = False) -> str:
+def _with_ci(entry: dict | None, digits: int | None = None, bold_if_excludes_zero: bool = False) -> str:
     if not isinstance(entry, dict):
         return "–"
     value = entry.get("value", entry.get("delta"))
-    text = _num(value)
+    text = _num(value, digits)
     low, high = entry.get("ci_low"), entry.get("ci_high")
-    if isinstance(low, (int, float)) and isinstance(high, (int, float)):
+    if _finite(low) and _finite(high):
         if bold_if_excludes_zero and (low > 0 or high < 0):
             text = f"**{text}**"
-        text += f" [{_num(low)}, {_num(high)}]"
+        text += f" [{_num(low, digits)}, {_num(high, digits)}]"
     return text
 
 
@@ -211,7 +216,7 @@ def eval_results(results: dict) -> list:
         for metric_name, entry in (task.get("metrics") or {}).items():
             entry = _metric(entry)
             value = (entry or {}).get("value")
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            if not _finite(value):
                 continue
             out.append(EvalResult(
                 task_type="text-generation",
@@ -265,10 +270,13 @@ def _score_rows(results: dict) -> tuple[list[dict], bool]:
                 isinstance(x.get("value"), (int, float)) for x in (tuned, base)
             ):
                 delta = {"delta": tuned["value"] - base["value"]}
+            scale = max([abs(x["value"]) for x in (tuned, base) if x and _finite(x.get("value"))] + [0])
+            digits = 2 if scale >= 10 else 4
             rows.append({
                 "task": _cell(task_name), "dataset": _cell(dataset.get("name") or task_name),
                 "n": _cell(dataset.get("n", "–")), "metric": _cell(metric_name),
-                "tuned": _with_ci(tuned), "base": _with_ci(base), "delta": _with_ci(delta, bold_if_excludes_zero=True),
+                "tuned": _with_ci(tuned, digits), "base": _with_ci(base, digits),
+                "delta": _with_ci(delta, digits, bold_if_excludes_zero=True),
             })
     return rows, has_baseline
 

@@ -2465,3 +2465,728 @@ Amara: Second, Finance wants a Looker explore for invoices from the new billing 
 Amara: Third, someone asked if they can query production Postgres directly for a report. No: use the warehouse replica, which has the same data with a 15-minute delay.
 S: At data platform office hours, Amara explained the signups table loads nightly (use events.signups_raw for real time), agreed to help Finance model a new-billing invoices explore next sprint, and directed reporting to the warehouse replica instead of production Postgres.
 """)
+
+SUM_TRAIN.append(r"""
+D:
+Subject: Driftwood beta update
+From: Noor Hassan
+
+Hi all, Driftwood, our new integrations framework, now has 12 beta customers and 9 connectors built on it, including Canva, Notion and Asana. Median time to build a new connector dropped from 6 weeks to 9 days. Two problems: rate limits on the Notion API cause slow first syncs for large workspaces, and partners want better local testing tools. Next milestone: opening the SDK to three external partners in August. GA is planned for November.
+Noor
+S: Noor Hassan reported Driftwood has 12 beta customers and 9 connectors, cutting connector build time from 6 weeks to 9 days; Notion rate limits slow first syncs, partners want local testing tools, and the SDK opens to three partners in August before November GA.
+----
+Q: which connectors are available?
+D:
+Subject: Driftwood beta update
+From: Noor Hassan
+
+Hi all, Driftwood, our new integrations framework, now has 12 beta customers and 9 connectors built on it, including Canva, Notion and Asana. Median time to build a new connector dropped from 6 weeks to 9 days. Two problems: rate limits on the Notion API cause slow first syncs for large workspaces, and partners want better local testing tools. Next milestone: opening the SDK to three external partners in August. GA is planned for November.
+Noor
+S: Nine connectors have been built on Driftwood so far, including Canva, Notion and Asana, though large Notion workspaces sync slowly at first because of API rate limits.
+----
+D:
+Hiring committee notes: Staff ML Engineer
+Candidate: Priscilla Owusu
+Lena: Strong ranking background, built learning-to-rank at a travel search company. Clear communicator.
+Wei: Coding was average, she was slow on the string problem but got there.
+Hugo: System design was the best I've seen this year. She designed the feature store with backfills and online/offline consistency.
+Priya: Level?
+Lena: Staff. Her design work and mentoring record match the staff rubric.
+Decision: hire at Staff. Offer to go out this week; remote from Accra is fine, she'll visit Dublin quarterly.
+S: The hiring committee agreed to hire Priscilla Owusu as a Staff ML Engineer, citing her learning-to-rank experience and exceptional system design despite average coding; the offer goes out this week, working remotely from Accra with quarterly Dublin visits.
+----
+D:
+#cx-escalations
+Tariq: Castellan SEC-221 update: Identity team found the bug. when a nested group is renamed in the IdP, we create a new group and copy the parent's permissions instead of the child's
+Nadia: how many customers could be affected?
+Tariq: any SCIM customer that renamed a nested group since March. 7 workspaces, we're checking each
+Nadia: Legal needs a list by tomorrow for breach assessment
+Tariq: you'll have it by 10am. fix ships tonight
+S: Tariq reported that SEC-221 came from SCIM copying a parent group's permissions when a nested group was renamed, possibly affecting 7 workspaces since March; the fix ships tonight and Nadia gets the affected list for Legal by 10am.
+----
+D:
+Policy: working hours and overtime (Ireland)
+The standard working week in Ireland is 39 hours, Monday to Friday. Employees are entitled to an 11-hour rest between working days and a 30-minute break after 6 hours. Overtime is not normally paid for salaried roles, but time off in lieu is given for work on weekends or public holidays, such as on-call incidents. Work on a public holiday also earns an extra day of leave. Employees should not regularly work more than 48 hours a week averaged over four months.
+S: In Ireland the standard week is 39 hours with an 11-hour daily rest and a 30-minute break after 6 hours; salaried staff get time off in lieu for weekend or holiday work, an extra day for public holidays, and a 48-hour average cap.
+----
+Q: what do I get for working on a public holiday?
+D:
+Policy: working hours and overtime (Ireland)
+The standard working week in Ireland is 39 hours, Monday to Friday. Employees are entitled to an 11-hour rest between working days and a 30-minute break after 6 hours. Overtime is not normally paid for salaried roles, but time off in lieu is given for work on weekends or public holidays, such as on-call incidents. Work on a public holiday also earns an extra day of leave. Employees should not regularly work more than 48 hours a week averaged over four months.
+S: Working on a public holiday in Ireland earns time off in lieu for the hours worked plus an extra day of leave, since salaried roles don't get paid overtime.
+----
+D:
+Engineering demo day, Friday
+Wei showed query autocomplete that uses the user's recent documents: suggestion acceptance went from 9% to 14% in the experiment.
+Keisha showed offline mode on tablets, including folder pinning, which Hollis Manufacturing asked for.
+Pablo showed the new CI cache: median web-app build time is down from 14 minutes to 8.
+Questions: Gabriel asked whether personal autocomplete leaks document titles; Wei confirmed suggestions only come from documents the user can access.
+Recording is in the Engineering drive.
+S: At Friday's demo day, Wei's personalized autocomplete raised acceptance from 9% to 14% using only accessible documents, Keisha showed tablet offline mode with folder pinning, and Pablo's CI cache cut web-app builds from 14 to 8 minutes.
+----
+D:
+Subject: Summer interns
+From: University Recruiting
+
+We're welcoming 18 interns on June 17: 12 in Engineering, 3 in Design, 2 in Product and 1 in Finance. Each intern has a manager and a buddy; please make sure buddies have been assigned by June 10. Interns work on real projects with a demo day on August 22. The intern program budget covers one team lunch per month. Housing support is handled by the agency, so send any housing questions to interns@corvel.io rather than to People Ops.
+S: University Recruiting announced 18 interns starting June 17 across Engineering, Design, Product and Finance, each needing a buddy assigned by June 10, with demo day on August 22 and housing questions going to interns@corvel.io.
+----
+D:
+Architecture decision record 014: Postgres major version upgrade
+Context: our main Postgres clusters run version 13, which loses community support in November 2025.
+Decision: upgrade to version 16 using logical replication to a new cluster, then switch over with under 5 minutes of write downtime per cluster.
+Alternatives: in-place upgrade with pg_upgrade (faster but longer downtime and harder rollback); waiting for version 17 (too close to the end-of-support date).
+Consequences: we run double capacity for about two weeks per cluster; extensions must be checked for version 16 compatibility.
+Status: accepted. Owner: Darius Farahani.
+S: ADR 014, owned by Darius Farahani, upgrades Postgres 13 clusters to 16 via logical replication to new clusters with under 5 minutes of write downtime each, rejecting pg_upgrade and waiting for 17, at the cost of two weeks of double capacity.
+----
+D:
+#sales-americas
+Tom: Summit Ridge University wants to pilot with 3 departments before buying campus-wide
+Felipe: pilot terms?
+Tom: 60 days, free, up to 300 users. they'd buy 5,000 seats if it goes well
+Felipe: fine, but get success criteria in writing before it starts. and we need an exec sponsor on their side
+Tom: their CIO, Dr. Alvarez, already agreed to sponsor
+Felipe: good. loop in Tomás for solutions engineering
+S: Summit Ridge University wants a free 60-day pilot for three departments and up to 300 users before buying 5,000 seats; Felipe approved it if success criteria are written up first, with CIO Dr. Alvarez sponsoring and Tomás supporting.
+----
+Q: who will run the new team?
+D:
+Announcement: Data Eng joins Platform
+As of June 3, the Data Engineering team is part of the Platform org, led by Sigrid Aalto. Svetlana Ivanova continues to lead Data Engineering and now reports to Sigrid. Nothing changes for day-to-day work: on-call rotations, Slack channels and team rituals stay the same. The goal is one roadmap for data pipelines and the infrastructure they run on, starting with Q3 planning. Carla Jensen will host an open Q&A on June 5.
+S: Svetlana Ivanova continues to lead Data Engineering, now reporting to Sigrid Aalto, who leads the Platform org that the team joined on June 3.
+----
+D:
+Support ticket #52340, Pinehurst Retail
+From: Laura Chen
+"Our store managers in Quebec get English results first when they search in French. Example: 'politique de retour' shows the English returns policy above the French one."
+Agent notes (Renata): Confirmed. Keyword search detects the query language, but the semantic search beta doesn't use language as a ranking signal yet. Search Infra is working on it (SRCH-1466) for sprint 22. Workaround: users can add the filter "language: French" in search. Shared with the customer.
+Status: Waiting on Engineering.
+S: Pinehurst Retail's Quebec store managers get English results first for French queries because semantic search beta ignores query language; Search Infra is fixing it in SRCH-1466 during sprint 22, and Renata shared a "language: French" filter workaround.
+----
+D:
+Benefits: learning and development
+Every employee has $1,500 per calendar year for learning: courses, books, conferences, certifications and language lessons. The budget doesn't roll over. Submit costs in Concur under "Learning"; courses over $500 need manager approval first. Conference travel is paid from your team's travel budget, not the learning budget. You can also take up to 3 paid learning days per year for courses or conferences. Degree programs are covered by a separate tuition policy.
+S: Employees get $1,500 a year for learning, including courses, books, conferences and language lessons, that doesn't roll over; items over $500 need manager pre-approval, conference travel uses team budgets, and three paid learning days are allowed.
+----
+D:
+From: Zoe Patel
+To: Isabel Cortez
+Subject: Marigold backend estimate
+
+Isabel, I've finished the backend estimate for Marigold approvals. Reusing the notifications service works for email and Slack, but approval reminders need a scheduler we don't have. I can either build a simple one in the Marigold service (one week) or wait for the Platform team's job scheduler, which is planned for Q4. I suggest building the simple one now. Total estimate becomes five weeks instead of four. We'd still make the September 16 beta if backend starts July 8.
+Zoe
+S: Zoe Patel told Isabel Cortez that Marigold approval reminders need a scheduler, so she suggests building a simple one now rather than waiting for Platform's Q4 scheduler, raising the backend estimate to five weeks while keeping the September 16 beta if work starts July 8.
+----
+Q: what is the recommendation?
+D:
+From: Zoe Patel
+To: Isabel Cortez
+Subject: Marigold backend estimate
+
+Isabel, I've finished the backend estimate for Marigold approvals. Reusing the notifications service works for email and Slack, but approval reminders need a scheduler we don't have. I can either build a simple one in the Marigold service (one week) or wait for the Platform team's job scheduler, which is planned for Q4. I suggest building the simple one now. Total estimate becomes five weeks instead of four. We'd still make the September 16 beta if backend starts July 8.
+Zoe
+S: Zoe recommends building a simple scheduler inside the Marigold service now instead of waiting for Platform's Q4 job scheduler, adding one week to the backend estimate.
+----
+D:
+Chat: #help-it
+Priscilla: hi, I'm starting remotely from Accra next week. will my laptop arrive in time?
+Haruka (IT): it shipped yesterday with DHL, tracking number is in your personal email. customs can add 2-3 days
+Priscilla: and if it's late?
+Haruka (IT): you can use the web apps from any computer with Okta, we'll set that up on your first morning
+Priscilla: great, thanks
+S: Haruka from IT told Priscilla, starting remotely from Accra, that her laptop shipped yesterday by DHL with possible 2–3 day customs delays, and that if it's late she can use web apps through Okta from any computer.
+----
+D:
+Product council decision: AI answers data processing
+Background: regulated customers, including Tessaly Bank and Castellan Insurance, need certainty about where AI features process their data.
+Decision: from August 1, AI answers for each workspace are processed only in the workspace's data region (US, EU or UK). We'll stop using the US-based model endpoint for EU and UK workspaces. Subprocessors are listed per region on the trust center.
+Cost: about $40k a month more in GPU capacity for EU and UK.
+Owner: Lucía Ferrer, with Legal reviewing customer communications.
+S: The product council decided that from August 1 AI answers run only in each workspace's data region (US, EU or UK), ending use of the US endpoint for EU and UK customers, at about $40k more a month; Lucía Ferrer owns it.
+----
+D:
+#design-crit
+Yara: sharing the new search results page for crit. main change is grouping results by source
+Chloé: the grouping hides the best result if it's from a small source like Jira
+Marta: agree. maybe keep a top result above the groups?
+Yara: good idea. also, the filters moved to the left, thoughts?
+Lucía: our research says admins love filters, regular users rarely use them. left rail takes a lot of space
+Yara: ok, I'll try a collapsed filter bar and a "top result" section, round two on Thursday
+S: In design crit of the new search results page, Chloé and Marta warned that grouping by source hides top results from small sources and Lucía noted regular users rarely use filters; Yara will add a top-result section and collapsed filters for Thursday.
+----
+D:
+Subject: Renewal: Calder Analytics contract
+From: Oskar Lindgren
+
+Hi Kwame, Calder Analytics, our product analytics tool, renews on September 1 at $96,000, up 12%. Usage has dropped since Growth moved most dashboards to Looker: only 23 of 80 seats were active last month. I propose renewing for 30 seats, which brings the cost to about $38,000, and reviewing in six months whether we can drop it completely. Jonas agrees as long as the funnel reports stay.
+Oskar
+S: Oskar Lindgren proposes renewing Calder Analytics on September 1 for 30 seats, about $38,000 instead of a 12% increase to $96,000, since only 23 of 80 seats are active after Growth moved to Looker, with a six-month review.
+""")
+
+SUM_TRAIN.append(r"""
+Q: what was decided about the launch date?
+D:
+Semantic search GA go/no-go, September 24
+Lucía: Beta has 20 customers; satisfaction is 4.4 out of 5. The French ranking fix shipped.
+Sigrid: We have 14 of the 20 GPUs needed. The remaining 6 arrive October 21.
+Hugo: With the cost plan, we only embed documents opened in the last year, so 14 GPUs cover customers up to about 5,000 seats.
+Elena: Sales has 9 deals waiting on GA, most under 5,000 seats.
+Lucía: Proposal: GA on October 8 for workspaces under 5,000 seats, and everyone else after the GPUs arrive, early November.
+Decision: approved.
+S: GA was approved for October 8 for workspaces under 5,000 seats, which 14 GPUs can serve, with larger workspaces following in early November after the remaining GPUs arrive on October 21.
+----
+D:
+Vendor notice: email provider incident
+From: Corvel Status (internal)
+Our transactional email provider had an outage from 06:10 to 08:45 UTC today. During that time, password reset emails, notifications and daily digests were queued, not lost. Everything queued has now been sent, but users may have received several digests at once. No action is needed from customers. Support can use the macro "Delayed emails, provider outage" for tickets. The Notifications team is evaluating a second provider for failover, with a decision in Q3.
+S: An email provider outage from 06:10 to 08:45 UTC queued password resets, notifications and digests, which have all now been sent; support should use the "Delayed emails, provider outage" macro, and Notifications is evaluating a failover provider in Q3.
+----
+D:
+RFP response review: Aldgate Housing Trust
+Tomás: The RFP has 180 requirements. We fully meet 162, partially meet 12, and don't meet 6.
+Elena: Which 6?
+Tomás: Mostly on-premise hosting and a specific accessibility certification we don't have.
+Nadia: The accessibility audit we're doing this quarter would get us close. We can say "planned Q4".
+Elena: What's the deal size?
+Tomás: About 2,000 seats, three years, roughly $700k.
+Elena: Submit it. Be honest about on-premise; mention Nimbus only as "under evaluation".
+S: Corvel fully meets 162 of the Aldgate Housing Trust RFP's 180 requirements, missing on-premise hosting and an accessibility certification; Elena approved submitting the roughly $700k, 2,000-seat bid, marking certification "planned Q4" and Nimbus "under evaluation".
+----
+D:
+Legal memo: employee monitoring
+Question from People Ops: can managers see which documents an employee has searched for or opened?
+Answer: No. Search history is personal data and, in the EU and UK, monitoring it requires a specific legal basis, a works council consultation in Germany and France, and notice to employees. Our privacy notice says search history is only used to improve search and for security investigations approved by Legal. Managers can see aggregate team usage with groups of 10 or more people. Individual data is only shared for a formal investigation, with Legal and People Ops approval.
+S: Legal concluded that managers cannot see employees' individual search history or opened documents, only aggregate usage for groups of 10 or more; individual data is shared only in formal investigations approved by Legal and People Ops.
+----
+D:
+#proj-kestrel
+Dana: Kestrel is live for 10% of users since 9am
+Marcus: refunds API error rate is 0.2%, within budget
+Keisha: Android crash rate same as baseline
+Lina: QA found one issue: receipts show the wrong currency symbol for CHF. not blocking
+Dana: fix it in the next patch. if metrics hold, 50% tomorrow and 100% Monday
+Marcus: I'll watch the payments dashboard overnight
+S: Kestrel rolled out to 10% of users at 9am with a 0.2% refunds API error rate and baseline Android crashes; Lina's CHF currency symbol bug will be patched, and rollout goes to 50% tomorrow and 100% Monday if metrics hold.
+----
+Q: how many seats did they buy?
+D:
+Subject: Closed won: Summit Ridge University
+From: Tom Becker
+
+Team, Summit Ridge University signed this morning! After the pilot with 3 departments, where search success improved 24% and 87% of pilot users said they'd keep using it, they bought 5,000 seats on a 3-year term for $1.1M total. Thanks to Tomás for the pilot setup and Hannah for onboarding. Rollout starts with the libraries in January. Their CIO, Dr. Alvarez, has offered to speak at our customer summit.
+Tom
+S: Summit Ridge University bought 5,000 seats on a three-year term worth $1.1M after a successful three-department pilot.
+----
+D:
+Subject: Closed won: Summit Ridge University
+From: Tom Becker
+
+Team, Summit Ridge University signed this morning! After the pilot with 3 departments, where search success improved 24% and 87% of pilot users said they'd keep using it, they bought 5,000 seats on a 3-year term for $1.1M total. Thanks to Tomás for the pilot setup and Hannah for onboarding. Rollout starts with the libraries in January. Their CIO, Dr. Alvarez, has offered to speak at our customer summit.
+Tom
+S: Tom Becker announced Summit Ridge University signed for 5,000 seats over three years ($1.1M) after a pilot that improved search success 24%; rollout starts with the libraries in January, and CIO Dr. Alvarez offered to speak at the customer summit.
+----
+D:
+Onboarding guide: your first on-call shift
+Before your first shift, shadow one full week with an experienced engineer. Make sure you can log in to PagerDuty, Grafana and the production bastion, and that your phone receives test pages. During your shift, acknowledge pages within 5 minutes and escalate to the secondary if you're stuck after 20 minutes. You are never expected to fix everything alone. After each incident, write a short summary in the #oncall-log channel. Hand over to the next engineer on Monday at 10:00 with a list of open issues.
+S: Before your first on-call shift, shadow for a week and check access to PagerDuty, Grafana and the bastion; during it, acknowledge pages within 5 minutes, escalate after 20, log incidents in #oncall-log, and hand over Monday at 10:00.
+----
+D:
+Meeting notes: Q3 marketing planning
+Attendees: Claire Dubois, Mira Kapoor, Jonas Weber, Ada Lindqvist
+Claire: Q3 has three launches: Osprey in August, Meridian pricing on September 1, and semantic search GA in October.
+Mira: Osprey and pricing are three weeks apart. Can we handle both?
+Ada: Content team can, if pricing has no webinar. Just a blog post, email and in-app banner.
+Jonas: Growth needs the new pricing page live a week before September 1 for SEO.
+Claire: Then pricing is a light launch. Semantic search gets the big campaign, with a customer webinar and the analyst briefing.
+S: Q3 marketing planning covered three launches; Meridian pricing on September 1 becomes a light launch without a webinar, its page live a week early for SEO, while semantic search GA in October gets the main campaign and analyst briefing.
+----
+D:
+Ticket #53318, Aldergrove City Council
+From: Nora Fitzgerald
+"Our staff can't sign in since this morning. They see 'Your organization has not approved this app' after entering their Microsoft password."
+Agent notes (Tariq): Their Entra ID admin revoked tenant-wide admin consent for third-party apps during a security cleanup last night. Corvel's enterprise app was included. Sent Nora the steps to re-grant consent for the Corvel app only. Sign-in working again at 10:35.
+Follow-up: suggested they add Corvel to their approved apps list to avoid this in future.
+S: Aldergrove City Council staff couldn't sign in because their Entra ID admin revoked third-party admin consent overnight; Tariq sent Nora Fitzgerald steps to re-grant consent for Corvel, restoring sign-in by 10:35, and suggested adding Corvel to their approved apps.
+----
+Q: what is required before someone goes on call?
+D:
+Onboarding guide: your first on-call shift
+Before your first shift, shadow one full week with an experienced engineer. Make sure you can log in to PagerDuty, Grafana and the production bastion, and that your phone receives test pages. During your shift, acknowledge pages within 5 minutes and escalate to the secondary if you're stuck after 20 minutes. You are never expected to fix everything alone. After each incident, write a short summary in the #oncall-log channel. Hand over to the next engineer on Monday at 10:00 with a list of open issues.
+S: Before a first on-call shift, an engineer must shadow an experienced colleague for a full week and confirm PagerDuty, Grafana and production bastion access and that test pages reach their phone.
+----
+D:
+From: Martin Adebayo
+To: All staff
+Subject: H1 results
+
+Team, a quick note on the first half. Revenue grew 29% year over year, and we crossed 2,000 customers. Net revenue retention is 117%. We shipped saved searches, Okta SCIM, the Atlas billing platform and offline mobile. We also missed things: semantic search GA moved to October and our EU latency incident hurt some customers. For H2, our priorities are semantic search GA, the Marigold approvals beta, and getting gross margin to 76%. Thank you for the work that got us here.
+Martin
+S: CEO Martin Adebayo reported H1 revenue up 29%, over 2,000 customers and 117% NRR, noted the delayed semantic search GA and EU latency incident, and set H2 priorities of semantic search GA, the Marigold beta and 76% gross margin.
+----
+D:
+#proj-helix
+Sigrid: ap-southeast migrated to Helix, no issues
+Sigrid: eu-central tomorrow 08:00 UTC. billing batch jobs will be restarted at 09:00 after the switch
+Zainab: billing runs invoicing at 09:30 on the 1st, tomorrow is the 1st
+Sigrid: good catch. let's do eu-central on Thursday instead
+Zainab: thanks, Thursday is fine for us
+Sigrid: I'll also add the billing run dates to the migration calendar so this doesn't come up again for us-east
+S: After a clean Helix migration in ap-southeast, Sigrid moved the eu-central migration from tomorrow to Thursday because Zainab pointed out that restarting billing batch jobs would clash with first-of-month invoicing at 09:30.
+----
+D:
+Policy: bring your own device
+You may read work email, calendar and chat on a personal phone if you install the Okta Verify app and enroll the device in our mobile management profile. The profile only manages work apps; IT cannot see personal photos, messages or browsing. Personal laptops can't be used for work, except for web-based apps through Okta with no downloads. If your phone is lost, report it within 24 hours so IT can remove work data. Phone bills are reimbursed up to $50 a month for roles that require being reachable.
+S: Personal phones may access work email, calendar and chat with Okta Verify and a work-only management profile, personal laptops only for web apps without downloads; lost phones must be reported within 24 hours, and on-call roles get up to $50 monthly.
+----
+Q: can IT see my personal data?
+D:
+Policy: bring your own device
+You may read work email, calendar and chat on a personal phone if you install the Okta Verify app and enroll the device in our mobile management profile. The profile only manages work apps; IT cannot see personal photos, messages or browsing. Personal laptops can't be used for work, except for web-based apps through Okta with no downloads. If your phone is lost, report it within 24 hours so IT can remove work data. Phone bills are reimbursed up to $50 a month for roles that require being reachable.
+S: No, the mobile management profile only manages work apps, so IT cannot see personal photos, messages or browsing on your phone.
+----
+D:
+Interview debrief: Product Designer
+Candidate: Tomasina Reyes
+Chloé: Portfolio review was excellent. Her work on a healthcare scheduling app showed real research behind decisions.
+Marta: Whiteboard exercise was OK but she jumped to visuals before clarifying the problem.
+Isabel: She was great with me on the PM collaboration interview; asked hard questions about metrics.
+Yara: I'd hire, but for Marigold specifically, where research matters more than visual polish.
+Decision: hire, placed on the Marigold team. Recruiter to send offer by Friday.
+S: The panel decided to hire product designer Tomasina Reyes for the Marigold team, valuing her research-driven healthcare portfolio and PM collaboration despite a weaker whiteboard exercise; the offer goes out by Friday.
+----
+D:
+Subject: Status page changes
+From: Rahul Menon
+
+Hi all, from next week our public status page shows each region separately (US, EU, UK, APAC), so EU customers no longer see "degraded" for a US problem. We're also committing to the first public update within 15 minutes of declaring a SEV1 or SEV2, and updates every 30 minutes after. The incident commander owns updates, but can hand this to the comms lead. Templates are in the incident runbook.
+Rahul
+S: Rahul Menon announced the status page will show US, EU, UK and APAC separately from next week, with first public updates within 15 minutes of a SEV1 or SEV2 and every 30 minutes after, owned by the incident commander.
+----
+D:
+Notes: finance and engineering cloud cost review
+Kwame: Cloud spend was $2.5M in Q2, 4% over plan.
+Sigrid: The overage is the eu-central search nodes added after INC-846 and the GPUs for semantic search.
+Kwame: Those are planned for Q3 anyway, so they just arrived early. What about savings?
+Darius: Reserved instances for Kafka and Postgres save $60k a quarter from July. The Postgres 16 upgrade lets us use smaller instances, another $25k a quarter.
+Kwame: Good. I'll update the forecast; please flag any new GPU orders before they're placed.
+S: Q2 cloud spend was $2.5M, 4% over plan, because search nodes added after INC-846 and semantic search GPUs arrived early; reserved instances and the Postgres 16 upgrade should save $85k a quarter, and Kwame wants GPU orders flagged first.
+----
+D:
+#support-leads
+Renata: ticket volume is up 22% this month
+Oluchi: mostly Entra ID consent issues and the email provider outage
+Renata: consent issues will keep coming as customers do security cleanups. can we put a check in the admin console?
+Oluchi: a banner when consent is missing would help. I'll file it with the Identity team
+Renata: and let's publish a help article today, I'll write it
+S: Support ticket volume rose 22% this month, mostly from Entra ID consent revocations and the email provider outage; Oluchi will ask the Identity team for an admin console banner when consent is missing, and Renata will publish a help article today.
+""")
+
+SUM_TRAIN.append(r"""
+Q: who approved it?
+D:
+Subject: Approved: exception for business class
+From: Gabriel Moreau
+To: Lena Okoro, Travel Desk
+
+Travel Desk, I approve a business class exception for Lena Okoro's trip from Berlin to Tokyo on October 14 for the search relevance workshop. The overnight flight lands at 7am and she presents at 10am the same day, so she needs to rest on the plane. The fare difference is $2,100 and comes from the Search Infra travel budget. This approval is for this trip only.
+Gabriel
+S: Gabriel Moreau, VP of Engineering, approved the one-time business class exception for Lena Okoro's October 14 Berlin–Tokyo flight, funded from the Search Infra travel budget.
+----
+D:
+Team update: People Ops, June
+Hiring: 29 people joined in June, including 18 interns.
+Engagement survey: 81% participation; engagement score 74, down 2 points. The lowest score is "I understand how decisions are made", at 58.
+Benefits: the new mental health benefit launched June 1; 140 employees have used it so far.
+Coming up: manager training on giving feedback in July, and the survey action plans are due from every department head by July 31.
+S: People Ops reported 29 June joiners including 18 interns, an engagement score of 74 (down 2) with decision transparency lowest at 58, 140 users of the new mental health benefit, and department survey action plans due July 31.
+----
+D:
+#release-train
+Pablo: web release 4.15 is cut. 47 PRs, two feature flags turned on: saved search alerts v2 and new sharing dialog
+Lina: QA found a regression, the sharing dialog drops guest users from the list again
+Ethan: that's my change, reverting the dialog flag for now
+Pablo: ok, 4.15 goes out with saved search alerts v2 only. sharing dialog waits for 4.16
+Lina: running the smoke tests again, ETA 30 min
+S: Web release 4.15 was cut with 47 PRs, but QA found the new sharing dialog again drops guest users, so Ethan disabled that flag; 4.15 ships with saved search alerts v2 only, and the dialog moves to 4.16 after smoke tests.
+----
+D:
+Product requirements excerpt: mobile folder pinning
+Problem: field workers, such as plant supervisors at Hollis Manufacturing, need whole sets of documents offline. Pinning files one at a time doesn't scale: a safety binder can be 80 files.
+Requirements: users can pin a folder from Drive, SharePoint or Box; new files added to a pinned folder download automatically on Wi-Fi; total offline storage is capped at 2 GB per device and single files at 50 MB. Admins can disable folder pinning for their workspace.
+Success metric: 30% of offline mode users pin at least one folder within a month of launch.
+S: The folder pinning requirements let mobile users pin Drive, SharePoint or Box folders offline, auto-downloading new files on Wi-Fi within a 2 GB device and 50 MB file cap, with an admin off switch and a 30% one-month adoption goal.
+----
+D:
+Subject: Concerns about the new office days
+From: Reuben Clarke
+To: Katie Morgan
+
+Hi Katie, I'm on the Support team in London and the new schedule puts us in with Sales on Monday and Thursday. Our team works shifts, and half of us start at 7am to cover APAC customers, when the office isn't open yet. Could the office open at 6:45 on our days, or could Support choose its own days? We're happy to work from the office, it just needs to fit the shifts.
+Thanks, Reuben
+S: Reuben Clarke asked Katie Morgan whether the London office could open at 6:45 on Support's assigned days, or Support could pick its own, because half the shift-based team starts at 7am to cover APAC customers.
+----
+Q: what happened to the sharing dialog?
+D:
+#release-train
+Pablo: web release 4.16 is cut. the new sharing dialog is back in, with a fix for guest users
+Lina: guest users show up correctly now, tested with 3 guest-heavy workspaces
+Ethan: also added a test for it so it doesn't regress a third time
+Pablo: 4.16 rolls out tomorrow at 10:00 UTC, 25% first, then everyone after 4 hours
+Lina: smoke tests green
+S: The new sharing dialog returned in web release 4.16 with a guest users fix that Lina verified and Ethan covered with a regression test; it rolls out tomorrow at 10:00 UTC, to 25% first.
+----
+D:
+Design doc excerpt: Answer citations
+When AI answers respond to a question, users need to see where the answer came from. Today we show up to three source links below the answer.
+Proposal: inline citations after each sentence, linking to the exact passage in the source document. If a sentence has no supporting passage, we don't show it. Each answer can cite at most five documents, and only documents the user can open.
+Metric: the share of answers where users click a citation, and the "answer was wrong" report rate, currently 3.1%.
+Open question: how to cite spreadsheets, where a passage is a cell range.
+S: The proposal replaces source links under AI answers with inline citations per sentence, linking to exact passages in up to five accessible documents and dropping unsupported sentences, measured by citation clicks and the 3.1% wrong-answer rate; spreadsheet citations remain open.
+----
+D:
+Account plan: Castellan Insurance
+Owner: Hannah Stein
+Situation: 2,800 seats, renewal in March. Relationship strained after SEC-221, when Claims documents were visible to the wrong group for a day. Their CISO, Miriam Vance, now reviews every new feature before it's enabled.
+Goals: restore trust by December; expand to their 900-person broker network in Q1.
+Plan: monthly security reviews with Miriam; give them early access to admin permission reports; propose the Compliance add-on with audit log export.
+Risks: competitor pitching a bundled suite to their CIO.
+S: Hannah Stein's plan for Castellan Insurance (2,800 seats, March renewal) aims to rebuild trust damaged by SEC-221 through monthly security reviews with CISO Miriam Vance and early permission reports, then expand to 900 brokers in Q1.
+----
+D:
+#proj-marigold
+Isabel: beta partners confirmed: Sunfield, Redfern, Hollis, Kinetic Freight and Pinehurst
+Zoe: backend is on track. scheduler done, reminders working in staging
+Ethan: frontend is a week behind, the approval timeline component was harder than expected
+Isabel: can we cut anything?
+Ethan: bulk approve. nobody in the partner interviews asked for it
+Isabel: cut it. beta date stays September 16
+S: Marigold's five beta partners are confirmed; backend is on track with the scheduler working in staging, and although frontend is a week behind, cutting bulk approve keeps the September 16 beta date.
+----
+Q: which partners are in the beta?
+D:
+#proj-marigold
+Isabel: beta partners confirmed: Sunfield, Redfern, Hollis, Kinetic Freight and Pinehurst
+Zoe: backend is on track. scheduler done, reminders working in staging
+Ethan: frontend is a week behind, the approval timeline component was harder than expected
+Isabel: can we cut anything?
+Ethan: bulk approve. nobody in the partner interviews asked for it
+Isabel: cut it. beta date stays September 16
+S: The Marigold beta partners are Sunfield, Redfern, Hollis, Kinetic Freight and Pinehurst, starting September 16.
+----
+D:
+Policy: conflicts of interest
+Tell People Ops and your manager if you, or a close family member, have a financial interest in a customer, vendor or competitor, or if you hire or manage a relative. You must not take part in buying decisions involving a company where you have such an interest. Outside jobs and board positions need approval from your VP, and are not allowed with competitors. Disclosures are confidential and reviewed by Legal each year.
+S: Employees must disclose to People Ops and their manager any personal or family financial interest in a customer, vendor or competitor or managing a relative, stay out of related buying decisions, and get VP approval for outside jobs, never with competitors.
+----
+D:
+Weekly update: Quillon Media migration
+From: Samuel Achebe
+Cutover happened on June 21 as planned. All 1.1 million pages are migrated, including the archive, after we raised their import rate limit to 60,000 pages an hour. The HR space passed its privacy review and was migrated last, with access limited to HR. First-week usage: 3,900 of 4,200 employees searched at least once. Two issues open: broken links in old archive articles (fixing with a redirect map) and slow previews for large scanned PDFs.
+S: Quillon Media's migration cut over on June 21 with all 1.1 million pages moved after the import limit rose to 60,000 pages an hour; 3,900 of 4,200 employees searched in week one, with broken archive links and slow scanned-PDF previews still open.
+----
+Q: what did the team agree on?
+D:
+On-call health review, Search Infra
+Omar: Pages per week averaged 19 this quarter, up from 11. People are tired.
+Aisha: Half the pages are the indexing lag alert, which fires during every bulk import.
+Wei: Then the alert should ignore lag caused by a single tenant's bulk import once quotas are live.
+Omar: Quotas are done next sprint. Until then?
+Aisha: Raise the threshold from 5 to 15 minutes during business hours.
+Omar: Agreed. And we add a third person to the rotation: Priscilla joins in August.
+S: The team agreed to raise the indexing lag alert threshold from 5 to 15 minutes during business hours until per-tenant quotas ship next sprint, after which single-tenant bulk imports are ignored, and to add Priscilla to the rotation in August.
+----
+D:
+From: Emeka Nwachukwu
+To: Lucía Ferrer
+Subject: Churn model for CS
+
+Lucía, the new churn model is ready for Customer Success. It predicts churn 90 days before renewal with 0.81 AUC. The strongest signals are: fewer than three connected apps, a drop in weekly active users of more than 20% over a month, and the loss of the admin who bought the product. Each account gets a weekly score in Salesforce. We'd like to test it with Felipe's team for one quarter before using it in forecasts.
+Emeka
+S: Emeka Nwachukwu told Lucía the churn model predicts churn 90 days before renewal with 0.81 AUC, driven by few connected apps, WAU drops over 20% and losing the buying admin; it posts weekly Salesforce scores and will be trialed with Felipe's team for a quarter.
+----
+D:
+Announcement: mental health benefit
+From June 1, all employees and their dependents have free access to Lyra, a mental health service. It includes up to 16 therapy or coaching sessions per person per year, video or in person, in 40 languages. Use is confidential: Corvel only receives anonymous totals. Sign up with your work email at corvel.lyrahealth.com. This replaces the old employee assistance program, which ends on May 31.
+S: From June 1, employees and dependents get free, confidential access to Lyra with up to 16 therapy or coaching sessions a year in 40 languages, replacing the employee assistance program that ends May 31.
+----
+D:
+Customer call notes: Kinetic Freight, July 2
+Attendees: Yusra Haddad (IT manager, Kinetic), Tom Becker, Zoe Patel
+Kinetic uses Corvel for 1,600 staff across 14 depots. They joined the Marigold beta to replace email chains for delivery exception approvals.
+Yusra's requests: approvals from mobile, since depot managers don't use laptops, and the ability to attach photos of damaged goods.
+Zoe: mobile approval is planned for the beta; photo attachments aren't, but she'll check the effort.
+Tom raised the renewal in October; Yusra expects a 10% budget increase for tools.
+S: Kinetic Freight's Yusra Haddad wants Marigold approvals on mobile, which Zoe said is planned for the beta, and photo attachments, which she'll estimate; Tom discussed the October renewal, for which Kinetic expects a 10% larger tools budget.
+----
+D:
+#it-announcements
+Haruka: Okta will require phishing-resistant MFA for admins from August 1
+Haruka: if you have admin access to any system (AWS, Google Workspace, Salesforce, GitHub org), you need a YubiKey or Touch ID registered in Okta
+Haruka: YubiKeys can be picked up from IT in every office or shipped to remote staff, request in the IT portal
+Olu: what happens if I don't?
+Haruka: admin access is suspended until you register, normal access isn't affected
+S: Haruka announced that from August 1 anyone with admin access to systems like AWS, Google Workspace, Salesforce or GitHub must register a YubiKey or Touch ID in Okta, or their admin access is suspended; YubiKeys are available from IT.
+""")
+
+SUM_TRAIN.append(r"""
+Q: what are the next steps?
+D:
+Customer call notes: Sunfield Credit Union, July 9
+Attendees: Victor Almeida (Sunfield), Hannah Stein, Lucía Ferrer
+Victor said staff now trust search for policy documents since the SharePoint fix. He wants to use AI answers for member-facing staff but the board requires a risk assessment first.
+Lucía offered the AI answers data sheet and the model evaluation summary.
+Victor also asked for Marigold approvals to handle loan document sign-off; Sunfield is already a beta partner.
+Next steps: Hannah sends the data sheet and evaluation summary this week; Victor presents the risk assessment to his board on August 20; Lucía joins a call after that.
+S: Hannah sends Sunfield the AI answers data sheet and evaluation summary this week, Victor Almeida presents a risk assessment to his board on August 20, and Lucía joins a follow-up call afterwards.
+----
+D:
+Postmortem: INC-861, duplicate invoices (July 1)
+Impact: 312 customers received two copies of their July invoice email. No customer was charged twice.
+Cause: the Helix migration in eu-central restarted the billing batch job at 09:00. The job had already sent half the invoice emails, and on restart it didn't check which were sent, so it sent them all again.
+Detection: a customer tweeted at 09:50; Support raised it at 10:05.
+Actions: make invoice email sending idempotent (Zainab, July 12); schedule infrastructure changes outside billing windows, with a shared calendar (Sigrid); Support sends an apology note to affected customers today (Renata).
+S: On July 1, a Helix-related restart of the eu-central billing batch job resent invoice emails to 312 customers without double charging; Zainab makes sending idempotent by July 12, Sigrid adds a billing-window calendar, and Renata sends apologies.
+----
+D:
+Subject: Proposal: no-meeting Wednesdays
+From: Priya Natarajan
+To: Search org
+
+Hi all, many of you said in the engagement survey that you don't get enough time to focus. From July 17, let's try no internal meetings on Wednesdays across the Search org. Customer calls and incidents are exceptions. Standups become written updates in Slack on Wednesdays. We'll try it for 8 weeks and then decide together whether to keep it, based on a short survey and how much we ship.
+Priya
+S: Priya Natarajan proposed an 8-week trial of no internal meetings on Wednesdays for the Search org from July 17, except customer calls and incidents, with written standups, followed by a survey-based decision on keeping it.
+----
+D:
+#legal-requests
+Tom: customer wants us to sign their own DPA instead of ours. they're a hospital group, 900 seats
+Rosa: which country?
+Tom: Netherlands
+Rosa: send it over. usually fine if it's based on the standard contractual clauses. red flags are unlimited liability and audit rights on short notice
+Tom: they mentioned onsite audits
+Rosa: we offer our SOC 2 report and one remote audit a year. onsite only at their cost with 60 days' notice
+S: Rosa asked Tom to send a Dutch hospital group's own DPA for their 900-seat deal, warning about unlimited liability and short-notice audits; Corvel offers its SOC 2 report and one remote audit a year, onsite only at the customer's cost with 60 days' notice.
+----
+Q: what did the experiment show?
+D:
+Experiment readout: personalized autocomplete
+Owner: Wei Zhang
+Setup: 50% of users got suggestions that include titles of documents they recently opened or edited; the control group got popular queries only. Ran for 3 weeks, 380,000 users.
+Results: suggestion acceptance rose from 9.1% to 14.2%. Time to first click fell by 0.8 seconds. No change in searches per user.
+Privacy check: suggestions only use documents the user can still access, rechecked at query time.
+Recommendation: roll out to all users in 4.17.
+S: Personalized autocomplete raised suggestion acceptance from 9.1% to 14.2% and cut time to first click by 0.8 seconds across 380,000 users over three weeks, without changing searches per user, so Wei recommends rolling it out in 4.17.
+----
+D:
+Policy: expense approvals
+Expenses are approved by your direct manager in Concur. Reports over $2,500, or any single item over $1,000, also need your director. Client entertainment over $75 per person needs director approval regardless of the total. Managers can't approve their own expenses or expenses for trips they attended with the submitter; these go to the next manager up. Approvers have 5 business days to act, after which the report is escalated automatically. Finance audits a random 5% of reports each month.
+S: Managers approve expenses in Concur, with directors also approving reports over $2,500, items over $1,000 and client entertainment over $75 per person; shared-trip expenses go up a level, approvals escalate after 5 days, and Finance audits 5%.
+----
+D:
+From: Miriam Vance (Castellan Insurance, CISO)
+To: Hannah Stein
+Subject: August security review
+
+Hannah, thanks for the permission report preview, it's exactly what we needed. For the August review I'd like to cover three items: the SEC-221 fix and how you test it, your plan for audit log export, and whether AI answers can be limited to specific groups. If the answers are good, I'm willing to recommend re-enabling AI answers for our underwriting team, about 300 people.
+Miriam
+S: Castellan Insurance's CISO Miriam Vance praised the permission report preview and asked Hannah Stein to cover the SEC-221 fix testing, audit log export plans and group-limited AI answers in August, possibly re-enabling AI answers for 300 underwriters.
+----
+D:
+#hr-questions
+Leila: can I take my PTO in half days?
+Sinéad: yes, Workday lets you pick half days
+Leila: and if I'm sick during a vacation?
+Sinéad: tell your manager the same day and send a doctor's note, then those days count as sick leave and your PTO is returned
+Leila: nice, didn't know that
+Sinéad: it's in the PTO policy on the People wiki, section 4, if you want the details
+S: Sinéad told Leila that PTO can be taken in half days in Workday, and that illness during vacation counts as sick leave with the PTO returned, if she tells her manager the same day and sends a doctor's note.
+----
+D:
+Status update: SOC 2 Type II audit
+Auditor: Harlow & Pike. Fieldwork: August 19 to September 6.
+Ready: access reviews for Q1 and Q2 (Beatrix, Kwame), change management samples from Tracker, and Tamarack deletion logs since July 15.
+Not ready: backup restore tests. Only two of four quarterly tests were documented. Darius will run and document a restore test for Postgres and the search index by August 9.
+Training: 94% of employees completed security awareness; managers of the remaining 6% got reminders.
+Coordinator: Nadia Benali.
+S: SOC 2 fieldwork with Harlow & Pike runs August 19 to September 6; access reviews, change samples and Tamarack logs are ready, but Darius must document missing backup restore tests by August 9, and training completion is 94%.
+----
+Q: what is missing?
+D:
+Status update: SOC 2 Type II audit
+Auditor: Harlow & Pike. Fieldwork: August 19 to September 6.
+Ready: access reviews for Q1 and Q2 (Beatrix, Kwame), change management samples from Tracker, and Tamarack deletion logs since July 15.
+Not ready: backup restore tests. Only two of four quarterly tests were documented. Darius will run and document a restore test for Postgres and the search index by August 9.
+Training: 94% of employees completed security awareness; managers of the remaining 6% got reminders.
+Coordinator: Nadia Benali.
+S: Backup restore test evidence is missing, with only two of four quarterly tests documented, so Darius will run and document Postgres and search index restores by August 9.
+----
+D:
+Meeting notes: Redfern Schools expansion
+Attendees: Imogen Clarke (Redfern), Tomás Ibarra, Tom Becker
+Redfern wants to add 25 more schools in January, bringing the total to 65. Budget is fixed, so they asked for education pricing on the new schools.
+Tom offered $6 per seat instead of $8 if they sign a 3-year term for all 65 schools.
+Imogen also asked whether students can be excluded from indexing, since student records must stay in a separate system.
+Tomás confirmed that connector filters can exclude the student information system.
+Imogen will take the offer to their finance committee on September 12.
+S: Redfern Schools wants to add 25 schools in January (65 total); Tom offered $6 per seat instead of $8 for a 3-year term covering all schools, Tomás confirmed student records can be excluded, and Imogen takes it to finance on September 12.
+----
+D:
+#eng-leads
+Gabriel: we need to cut 10% from the H2 engineering budget, not headcount
+Sigrid: cloud: reserved instances and Postgres 16 give about $340k for the half
+Pablo: tooling: dropping Calder seats and the old Jenkins hardware, ~$90k
+Lena: conferences: we could send 2 people per conference instead of 4
+Gabriel: that's $430k plus travel. we need $600k total. anyone else?
+Ines: observability renewal at the lower log volume, ~$75k for H2
+Gabriel: ok, close enough with travel cuts. I'll write it up for Ingrid
+S: Asked to cut 10% ($600k) of H2 engineering budget without layoffs, leads found about $340k in cloud savings, $90k in tooling, $75k from the observability renewal and fewer conference attendees; Gabriel will write it up for Ingrid.
+----
+D:
+Help center article: Excluding content from search
+Admins can keep content out of Corvel search in three ways. Connector filters exclude whole sources, such as a folder, site or channel, and nothing from them is indexed. Labels exclude individual documents: add the "corvel-exclude" label in the source system and the document is removed at the next sync. Sensitive content detection hides documents that look like they contain passwords or card numbers, and notifies the admin. Excluded content is deleted from our index within 24 hours.
+S: Admins can keep content out of Corvel search with connector filters for whole sources, a "corvel-exclude" label for individual documents, or sensitive content detection for passwords and card numbers, and excluded content leaves the index within 24 hours.
+----
+Q: how quickly is excluded content removed?
+D:
+Help center article: Excluding content from search
+Admins can keep content out of Corvel search in three ways. Connector filters exclude whole sources, such as a folder, site or channel, and nothing from them is indexed. Labels exclude individual documents: add the "corvel-exclude" label in the source system and the document is removed at the next sync. Sensitive content detection hides documents that look like they contain passwords or card numbers, and notifies the admin. Excluded content is deleted from our index within 24 hours.
+S: Excluded content is deleted from Corvel's index within 24 hours; documents labeled "corvel-exclude" are removed at the next sync.
+""")
+
+SUM_TRAIN.append(r"""
+Q: why did the numbers change?
+D:
+Analytics note: WAU drop in week 27
+Weekly active users fell from 1.44M to 1.29M in week 27 (-10%). This is mostly seasonal: July 4 fell in that week and US usage dropped 19%, while EMEA was down only 3%. Part of the drop (about 30,000 users) is also a tracking change: the mobile app stopped sending background refresh events as activity in 6.4, which was a bug fixed in the definition, not a real loss. Adjusted for both, WAU is flat. Ravi will add a holiday annotation to the dashboard.
+S: The week 27 WAU drop from 1.44M to 1.29M came mainly from the July 4 holiday cutting US usage 19%, plus about 30,000 users no longer counted after mobile 6.4 stopped treating background refreshes as activity.
+----
+Q: what does the candidate need to do before starting?
+D:
+Subject: Your offer from Corvel
+From: Talent Acquisition
+To: Priscilla Owusu
+
+Dear Priscilla, we're delighted to offer you the role of Staff ML Engineer on the Search Infra team, reporting to Lena Okoro. Your start date is August 5. Before then, please sign the offer in DocuSign by July 12, complete the background check invitation from our provider within 5 days, and send us your shipping address in Accra for your laptop. You'll receive your Okta login on August 1. We're looking forward to working with you!
+S: Before starting on August 5, Priscilla must sign the offer in DocuSign by July 12, complete the background check within 5 days of the invitation, and send her Accra shipping address for her laptop.
+----
+Q: how did the rollout go?
+D:
+#proj-kestrel
+Dana: Kestrel at 100% since Monday 10:00
+Marcus: payments error rate steady at 0.15%. refunds working in all 9 currencies
+Keisha: Android and iOS crash rates at baseline. the CHF receipt fix went out in patch 2
+Lina: support had 14 tickets about the new refund flow, mostly people asking where the button moved
+Dana: let's add a tooltip in the next release. great work everyone, Kestrel is officially launched
+S: Kestrel's rollout to 100% went smoothly: payments errors stayed at 0.15%, refunds work in all nine currencies, crash rates are at baseline, and the only issue was 14 tickets about the moved refund button.
+----
+D:
+Design doc excerpt: Search query logging retention
+Search queries are stored with the user ID for 400 days to power personalization and debugging. Privacy review asked whether we need that long.
+Analysis: personalization only uses the last 90 days. Debugging almost never needs more than 30 days. Analytics uses aggregates, which don't need user IDs.
+Proposal: keep queries with user IDs for 90 days, then remove the user ID and keep the anonymized query for 400 days. Tamarack enforces both rules.
+Impact: no measurable effect on autocomplete quality in offline tests.
+S: The proposal cuts retention of search queries with user IDs from 400 to 90 days, since personalization uses 90 days and debugging 30, then keeps anonymized queries for 400 days under Tamarack, with no measurable autocomplete impact.
+----
+Q: when will users see the change?
+D:
+Subject: Sharing links update
+From: Ethan Caldwell
+
+Hi all, the migration of sharing links to random tokens finished last night. All 3.4 million existing links were converted. Old links keep working for 90 days by redirecting to the new format, so nothing breaks for customers. After October 7, old-format links return a "link expired" page with a button to request access. The Halyard team will mention this in the launch notes, and the help center article is updated.
+Ethan
+S: Users will see nothing change until October 7: old sharing links redirect to the new random-token format for 90 days, after which they show a "link expired" page with an access request button.
+----
+Q: who is paying for the trip?
+D:
+#help-travel
+Amara: I'm speaking at a data conference in Amsterdam, they're covering my hotel. can I book flights through Navan?
+Travel desk: yes. since the hotel is covered, just book flights and note "speaker, hotel paid by organizer" in the trip purpose
+Amara: does it come from the learning budget?
+Travel desk: no, conference travel comes from your team's travel budget. the ticket is free for speakers anyway
+Amara: perfect, thanks
+S: The conference organizer pays Amara's Amsterdam hotel and her speaker ticket is free, while her flights, booked through Navan, come from her team's travel budget rather than the learning budget.
+----
+D:
+Status update: accessibility improvements
+After the external audit found 37 issues, we've fixed 29. All 8 critical issues are fixed, including keyboard traps in the sharing dialog and missing labels in the date picker. Remaining issues are contrast problems in charts and focus order in the admin console, planned for August. We're also adding automated accessibility checks to CI, which catch about 40% of issues before review. A re-audit is booked for October so we can publish a conformance report, which several RFPs ask for.
+S: Corvel has fixed 29 of 37 accessibility audit issues, including all 8 critical ones, with chart contrast and admin console focus order due in August; CI accessibility checks are being added, and an October re-audit should enable a conformance report.
+----
+Q: what should managers do?
+D:
+From: Sinéad Walsh
+To: EMEA managers
+Subject: Engagement survey action plans
+
+Hi all, survey results for your teams are now in the People dashboard. Our lowest score across EMEA was "I understand how decisions are made", at 55. Please share your team's results with them in your next team meeting and agree one or two actions together. Write them in the action plan form by July 31. I'm holding drop-in sessions on July 10 and 17 if you'd like help reading the results.
+Sinéad
+S: Managers should share their team's engagement survey results at the next team meeting, agree one or two actions with the team, and submit them in the action plan form by July 31, with optional help at Sinéad's July 10 and 17 drop-ins.
+----
+D:
+Ticket #54871, Kinetic Freight
+From: Yusra Haddad
+"Depot managers can approve Marigold requests on the mobile app, but photos attached in the web app don't show on mobile. They need to see the damage before approving."
+Agent notes (Oluchi): Photo attachments are a beta feature added last week for web only; mobile support is planned. Confirmed with Zoe Patel: mobile viewing of attachments ships in mobile 6.6, expected August 26. Workaround: open the request link in the mobile browser, where photos display.
+S: Kinetic Freight depot managers can't see Marigold photo attachments in the mobile app because attachments are web-only in beta; Zoe Patel confirmed mobile support ships in 6.6 around August 26, and Oluchi suggested opening requests in the mobile browser meanwhile.
+----
+Q: is the office open on the day?
+D:
+Announcement: Pune office, Diwali
+The Pune office will be closed from November 1 to 3 for Diwali and reopens on Monday, November 4. Support coverage for APAC customers during the closure moves to the Sydney team and an on-call rotation of volunteers from Pune, who receive a day of leave in lieu for each day worked. The Diwali celebration in the office is on October 30 from 4pm, with sweets, rangoli and a lamp-lighting ceremony; families are welcome.
+S: No, the Pune office is closed November 1 to 3 for Diwali and reopens November 4; the office celebration happens earlier, on October 30 from 4pm.
+----
+D:
+#data-eng
+Nikolai: Airflow upgrade to 2.9 is done in staging
+Nikolai: 3 DAGs broke because of deprecated operators, fixed. scheduler bug from last quarter is gone in 2.9, so Amara's manual patch can be removed
+Amara: I'll remove it after prod upgrade
+Svetlana: when is prod?
+Nikolai: October 2, early morning, 30 minutes of paused scheduling
+Svetlana: ok, announce it in #data-consumers a week before
+S: Nikolai upgraded Airflow to 2.9 in staging, fixing three DAGs with deprecated operators and the old scheduler bug; production upgrades October 2 with 30 minutes of paused scheduling, announced a week ahead, after which Amara removes her manual patch.
+----
+Q: what did Finance approve?
+D:
+Subject: Re: Figma seats
+From: Kwame Mensah
+
+Yara, approved for 15 additional Editor seats now, not 25. IT's license audit freed 14 seats that can go to the new designers, so 15 more covers the PMs. If you need the remaining 10 after the Q3 hiring, send a new request in October with the names. Total added cost: $8,100 a year. Please coordinate with IT so the freed seats are reassigned first.
+Kwame
+S: Kwame Mensah approved 15 additional Figma Editor seats, $8,100 a year, instead of the 25 requested, since IT's audit freed 14 seats; the other 10 can be requested in October with names.
+----
+D:
+Meeting notes: customer summit planning
+Attendees: Claire Dubois, Ada Lindqvist, Felipe Ortega
+Date and place: November 13 in Chicago, 250 customers expected.
+Keynote: Martin, followed by the semantic search and Marigold roadmap from Lucía and Isabel.
+Customer speakers confirmed: Dr. Alvarez (Summit Ridge University) and Reggie Moss (Hollis Manufacturing). Still asking Okafor Health.
+Budget: $210,000, with sponsorship from two partners covering about a third.
+Ada will open registration on August 19.
+S: The customer summit is planned for November 13 in Chicago for 250 customers, with Martin's keynote, roadmap talks from Lucía and Isabel, speakers from Summit Ridge and Hollis, and a $210,000 budget; Ada opens registration August 19.
+----
+Q: what is changing for on-call?
+D:
+Subject: On-call changes from September
+From: Rahul Menon
+
+Hi all, based on the on-call health survey, three changes from September 1. Primary shifts go from 7 days to 3.5 days, split Monday and Thursday. The weekly stipend stays the same per week on call, so it's prorated. Any engineer paged more than 3 times between midnight and 7am in a shift gets the next morning off. And each team must review its noisiest alert every two weeks.
+Rahul
+S: From September 1, primary on-call shifts shrink from 7 to 3.5 days with a prorated stipend, engineers paged over three times overnight get the next morning off, and teams review their noisiest alert every two weeks.
+----
+D:
+#growth
+Lina: invite-your-admin flow results: for non-admins who hit the Microsoft consent screen, completion of "connect your first app" went from 41% to 63%
+Jonas: huge. how long did admins take to approve?
+Lina: median 6 hours, 70% within a day
+Jonas: ship it to everyone, and let's add a reminder email to the admin after 24h
+Lina: on it, should be live next week
+S: The invite-your-admin flow raised "connect your first app" completion for non-admins facing Microsoft consent from 41% to 63%, with admins approving in a median of 6 hours; Jonas is shipping it to everyone with a 24-hour admin reminder.
+----
+Q: what caused the delay?
+D:
+Subject: Osprey launch update
+From: Mira Kapoor
+
+Team, Osprey launched today, August 7. The Outlook add-in passed Microsoft's review on July 31 after we fixed the broken privacy policy links, which is why we moved from July 24. The press embargo lifted at 8am ET and we have coverage in two trade publications. In the first four hours, 340 workspaces installed the add-in. Please send customer feedback to #osprey-launch.
+Mira
+S: Osprey moved from July 24 to its August 7 launch because Microsoft's store review had rejected the Outlook add-in over broken privacy policy links; it passed review on July 31.
+""")

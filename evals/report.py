@@ -1,0 +1,347 @@
+"""Human-readable reports of an eval: report.md (tables) and report.html (one self-contained file, inline SVG).
+
+Both read the results.json structure and the predictions rows that evals.pipeline writes. "B" is the model under
+test (`prediction`, `metrics`), "A" the reference it is compared with (`baseline_prediction`, `baseline`); the
+labels say what they are (tuned/base for an eval, two run names for `--compare`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+
+# The per-example metric that orders wins and losses and feeds the scatter plot: the first one a task has.
+MAIN_METRICS = ("bm25_ndcg@3", "rougeL", "rouge1_recall", "exact_match", "acc_norm", "acc")
+# Retrieval metrics of the raw utterance and the manual rewrite: the floor and ceiling beside each figure.
+FLOOR, CEILING = "_raw", "_manual"
+TOP_N = 10
+COLORS = ("#1f77b4", "#ff7f0e")  # B, A
+
+
+def write_reports(output_dir, results: dict, predictions: list[dict], log_history: list[dict] | None = None,
+                  labels: tuple[str, str] = ("tuned", "base")) -> None:
+    output_dir = Path(output_dir)
+    (output_dir / "report.md").write_text(markdown(results, predictions, labels), encoding="utf-8")
+    (output_dir / "report.html").write_text(html_report(results, predictions, log_history, labels), encoding="utf-8")
+
+
+def main_metric(task: str, predictions: list[dict]) -> str | None:
+    for row in predictions:
+        if row["task"] == task:
+            numeric = [m for m, v in (row.get("scores") or {}).items() if isinstance(v, (int, float))]
+            return next((m for m in MAIN_METRICS if m in numeric), numeric[0] if numeric else None)
+    return None
+
+
+def _fmt(x, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    return f"{x:.{digits}g}" if abs(x) < 1 else f"{x:.{max(1, digits - 1)}f}"
+
+
+def _ci(entry: dict | None) -> str:
+    if not entry:
+        return "n/a"
+    key = "value" if "value" in entry else "delta"
+    sign = "+" if key == "delta" and entry[key] > 0 else ""
+    return f"{sign}{_fmt(entry[key])} [{_fmt(entry.get('ci_low'))}, {_fmt(entry.get('ci_high'))}]"
+
+
+def _split(metrics: dict) -> tuple[list[str], list[str]]:
+    """(plain metrics, retrieval metrics that have a floor and a ceiling)."""
+    bounded = [m for m in metrics if m + FLOOR in metrics and m + CEILING in metrics]
+    hidden = {m + s for m in bounded for s in (FLOOR, CEILING)}
+    return [m for m in metrics if m not in bounded and m not in hidden], bounded
+
+
+def _decoding_line(decoding: dict) -> str:
+    mode = "sampling" if decoding.get("do_sample") else "greedy"
+    return (f"{mode}, max_new_tokens={decoding.get('max_new_tokens')}, "
+            f"chat template {'on' if decoding.get('apply_chat_template') else 'off'}, "
+            f"batch size {decoding.get('batch_size')}, stop strings {json.dumps(decoding.get('until'))}")
+
+
+def _dataset_line(dataset: dict) -> str:
+    sha = (dataset.get("sha256") or "")[:12] or "n/a"
+    return f"{dataset.get('name')} ({dataset.get('path')}, sha256 {sha}, n={dataset.get('n')})"
+
+
+def _short(value, limit: int = 160) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _input_text(row: dict) -> str:
+    given = row.get("input")
+    if isinstance(given, dict):
+        if "query" in given and "history" in given:
+            return " | ".join(list(given["history"] or []) + [f"→ {given['query']}"])
+        if "document" in given:
+            return given["document"]
+    return _short(given, 10_000)
+
+
+def swings(task: str, predictions: list[dict], metric: str) -> tuple[list[tuple], list[tuple]]:
+    """(wins, losses): the TOP_N examples where B beats A most on `metric`, and where A beats B most."""
+    scored = []
+    for row in predictions:
+        if row["task"] != task or not row.get("baseline_scores"):
+            continue
+        b, a = row["scores"].get(metric), row["baseline_scores"].get(metric)
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            scored.append((b - a, row))
+    scored.sort(key=lambda item: item[0])
+    wins = [item for item in reversed(scored) if item[0] > 0][:TOP_N]
+    losses = [item for item in scored if item[0] < 0][:TOP_N]
+    return wins, losses
+
+
+# ---------------------------------------------------------------------------------------- markdown
+
+
+def _md_cell(text) -> str:
+    return _short(text).replace("|", "\\|")
+
+
+def markdown(results: dict, predictions: list[dict], labels: tuple[str, str]) -> str:
+    b, a = labels
+    model = results.get("model", {})
+    lines = ["# Evaluation report", "",
+             f"Model: base `{model.get('base')}`, adapter `{model.get('adapter')}`. Created {results.get('created_at')}.",
+             "Figures are corpus-level values with 95% bootstrap confidence intervals in brackets.", ""]
+    for task, entry in results["tasks"].items():
+        metrics, base = entry["metrics"], (entry.get("baseline") or {}).get("metrics")
+        comparison = entry.get("comparison")
+        lines += [f"## {task}", "", f"- Data: {_dataset_line(entry['dataset'])}",
+                  f"- Decoding: {_decoding_line(entry['decoding'])}", ""]
+        plain, bounded = _split(metrics)
+        header = f"| metric | {b} |" + (f" {a} | {b} − {a} (paired) |" if base is not None else "")
+        lines += [header, "|---" * (header.count("|") - 1) + "|"]
+        for m in plain:
+            row = f"| {m} | {_ci(metrics[m])} |"
+            if base is not None:
+                row += f" {_ci(base.get(m))} | {_ci((comparison or {}).get(m))} |"
+            lines.append(row)
+        if bounded:
+            lines += ["", "Retrieval over the judged collection: the raw utterance is the floor, the manual rewrite "
+                          "the ceiling.", ""]
+            header = f"| metric | floor (raw utterance) | {b} |" + (f" {a} |" if base is not None else "") + \
+                " ceiling (manual rewrite) |"
+            lines += [header, "|---" * (header.count("|") - 1) + "|"]
+            for m in bounded:
+                row = f"| {m} | {_ci(metrics[m + FLOOR])} | {_ci(metrics[m])} |"
+                if base is not None:
+                    row += f" {_ci(base.get(m))} |"
+                lines.append(row + f" {_ci(metrics[m + CEILING])} |")
+        metric = main_metric(task, predictions)
+        if base is not None and metric:
+            wins, losses = swings(task, predictions, metric)
+            for title, items in ((f"Biggest wins of {b} over {a}", wins), (f"Biggest losses of {b} to {a}", losses)):
+                lines += ["", f"### {title} on {metric}", ""]
+                if not items:
+                    lines.append("(none)")
+                    continue
+                lines += [f"| doc | Δ | input | reference | {a} | {b} |", "|---|---|---|---|---|---|"]
+                for delta, row in items:
+                    lines.append(
+                        f"| {row['doc_id']} | {delta:+.3g} | {_md_cell(_input_text(row))} | {_md_cell(row['reference'])} "
+                        f"| {_md_cell(row['baseline_prediction'])} | {_md_cell(row['prediction'])} |"
+                    )
+        lines.append("")
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------------------------------------------- SVG
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    exp = 10 ** math.floor(math.log10(value))
+    return next(step * exp for step in (1, 2, 2.5, 5, 10) if step * exp >= value)
+
+
+def bar_panel(metric: str, bars: list[tuple[str, dict | None]], floor: dict | None = None,
+              ceiling: dict | None = None) -> str:
+    """One metric: a bar per model with its CI as an error bar; dashed floor/ceiling lines when given."""
+    w, h, left, top, bottom = 220, 170, 40, 22, 28
+    entries = [(label, e) for label, e in bars if e]
+    refs = [r for r in (floor, ceiling) if r]
+    top_value = max([e.get("ci_high") or e["value"] for _, e in entries] + [r["value"] for r in refs] + [0])
+    low_value = min([e.get("ci_low") or e["value"] for _, e in entries] + [0])
+    span_hi, span_lo = _nice_max(top_value), -_nice_max(-low_value) if low_value < 0 else 0.0
+    plot_h = h - top - bottom
+
+    def y(v: float) -> float:
+        return top + plot_h * (span_hi - v) / ((span_hi - span_lo) or 1)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img">',
+             f'<title>{html.escape(metric)}</title>',
+             f'<text x="{w / 2}" y="14" text-anchor="middle" font-size="12" font-weight="bold">{html.escape(metric)}</text>',
+             f'<line x1="{left}" y1="{y(0)}" x2="{w - 8}" y2="{y(0)}" stroke="#444"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#444"/>']
+    for tick in (span_lo, (span_lo + span_hi) / 2, span_hi):
+        parts.append(f'<text x="{left - 4}" y="{y(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick, 2)}</text>')
+    slot = (w - left - 16) / max(1, len(entries))
+    for i, (label, e) in enumerate(entries):
+        x0 = left + 8 + i * slot
+        bw = slot * 0.6
+        color = COLORS[i % len(COLORS)]
+        y_top, y_zero = sorted((y(e["value"]), y(0)))
+        parts.append(f'<rect x="{x0:.1f}" y="{y_top:.1f}" width="{bw:.1f}" height="{max(0.5, y_zero - y_top):.1f}" '
+                     f'fill="{color}"><title>{html.escape(label)}: {html.escape(_ci(e))}</title></rect>')
+        if e.get("ci_low") is not None and e.get("ci_high") is not None:
+            cx = x0 + bw / 2
+            parts.append(f'<line x1="{cx:.1f}" y1="{y(e["ci_low"]):.1f}" x2="{cx:.1f}" y2="{y(e["ci_high"]):.1f}" '
+                         f'stroke="#000" stroke-width="1.5"/>')
+            for v in (e["ci_low"], e["ci_high"]):
+                parts.append(f'<line x1="{cx - 5:.1f}" y1="{y(v):.1f}" x2="{cx + 5:.1f}" y2="{y(v):.1f}" stroke="#000"/>')
+        parts.append(f'<text x="{x0 + bw / 2:.1f}" y="{h - 10}" text-anchor="middle" font-size="10">'
+                     f'{html.escape(label)}</text>')
+    for name, ref, dash in (("floor", floor, "4 3"), ("ceiling", ceiling, "8 3")):
+        if ref:
+            parts.append(f'<line x1="{left}" y1="{y(ref["value"]):.1f}" x2="{w - 8}" y2="{y(ref["value"]):.1f}" '
+                         f'stroke="#2ca02c" stroke-dasharray="{dash}"><title>{name}: {html.escape(_ci(ref))}</title></line>')
+            parts.append(f'<text x="{w - 8}" y="{y(ref["value"]) - 3:.1f}" text-anchor="end" font-size="9" '
+                         f'fill="#2ca02c">{name}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def scatter(points: list[tuple[float, float, str]], x_label: str, y_label: str, title: str) -> str:
+    """Per-example scores, A on x and B on y; points above the diagonal are examples B does better on."""
+    size, pad = 320, 44
+    values = [v for x, y, _ in points for v in (x, y)] or [0.0, 1.0]
+    lo, hi = min(0.0, min(values)), _nice_max(max(values))
+    span = (hi - lo) or 1.0
+
+    def sx(v: float) -> float:
+        return pad + (size - 2 * pad) * (v - lo) / span
+
+    def sy(v: float) -> float:
+        return size - pad - (size - 2 * pad) * (v - lo) / span
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" role="img">',
+             f'<title>{html.escape(title)}</title>',
+             f'<text x="{size / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">{html.escape(title)}</text>',
+             f'<rect x="{pad}" y="{pad}" width="{size - 2 * pad}" height="{size - 2 * pad}" fill="none" stroke="#444"/>',
+             f'<line x1="{sx(lo)}" y1="{sy(lo)}" x2="{sx(hi)}" y2="{sy(hi)}" stroke="#999" stroke-dasharray="4 3"/>',
+             f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" font-size="11">{html.escape(x_label)}</text>',
+             f'<text x="12" y="{size / 2}" text-anchor="middle" font-size="11" '
+             f'transform="rotate(-90 12 {size / 2})">{html.escape(y_label)}</text>']
+    for tick in (lo, hi):
+        parts.append(f'<text x="{sx(tick)}" y="{size - pad + 14}" text-anchor="middle" font-size="10">{_fmt(tick, 2)}</text>')
+        parts.append(f'<text x="{pad - 4}" y="{sy(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick, 2)}</text>')
+    for x, y, label in points:
+        parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3.5" fill="{COLORS[0]}" fill-opacity="0.55">'
+                     f'<title>{html.escape(label)}</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label: str) -> str:
+    w, h, left, right, top, bottom = 560, 260, 52, 110, 26, 36
+    xs = [x for pts in series.values() for x, _ in pts]
+    ys = [y for pts in series.values() for _, y in pts]
+    x_lo, x_hi = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y_lo, y_hi = min(0.0, min(ys)), _nice_max(max(ys))
+
+    def sx(v: float) -> float:
+        return left + (w - left - right) * (v - x_lo) / (x_hi - x_lo)
+
+    def sy(v: float) -> float:
+        return h - bottom - (h - top - bottom) * (v - y_lo) / ((y_hi - y_lo) or 1)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img">',
+             f'<title>{html.escape(title)}</title>',
+             f'<text x="{(w - right) / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">{html.escape(title)}</text>',
+             f'<rect x="{left}" y="{top}" width="{w - left - right}" height="{h - top - bottom}" fill="none" stroke="#444"/>',
+             f'<text x="{(w - right) / 2}" y="{h - 6}" text-anchor="middle" font-size="11">{html.escape(x_label)}</text>']
+    for tick in (y_lo, (y_lo + y_hi) / 2, y_hi):
+        parts.append(f'<text x="{left - 4}" y="{sy(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick, 2)}</text>')
+    for tick in (x_lo, x_hi):
+        parts.append(f'<text x="{sx(tick)}" y="{h - bottom + 14}" text-anchor="middle" font-size="10">{_fmt(tick, 3)}</text>')
+    for i, (name, pts) in enumerate(series.items()):
+        color = ("#1f77b4", "#d62728", "#2ca02c")[i % 3]
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.8"/>')
+        if len(pts) == 1:
+            parts.append(f'<circle cx="{sx(pts[0][0]):.1f}" cy="{sy(pts[0][1]):.1f}" r="3" fill="{color}"/>')
+        parts.append(f'<text x="{w - right + 8}" y="{top + 14 + 16 * i}" font-size="11" fill="{color}">{html.escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def loss_series(log_history: list[dict]) -> dict[str, list[tuple[float, float]]]:
+    series: dict[str, list[tuple[float, float]]] = {}
+    for row in log_history or []:
+        for key in ("loss", "eval_loss"):
+            if isinstance(row.get(key), (int, float)) and isinstance(row.get("step"), (int, float)):
+                series.setdefault(key, []).append((float(row["step"]), float(row[key])))
+    return series
+
+
+# ------------------------------------------------------------------------------------------- HTML
+
+_STYLE = """body{font-family:system-ui,sans-serif;margin:24px;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;
+text-align:left;vertical-align:top}th{background:#f3f3f3}.panels{display:flex;flex-wrap:wrap;gap:8px}
+.meta{color:#555;font-size:13px}.ex td{max-width:320px}"""
+
+
+def _table(header: list[str], rows: list[list[str]], cls: str = "") -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><tr>{head}</tr>{body}</table>'
+
+
+def html_report(results: dict, predictions: list[dict], log_history: list[dict] | None,
+                labels: tuple[str, str]) -> str:
+    b, a = labels
+    model = results.get("model", {})
+    out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Evaluation report</title>",
+           f"<style>{_STYLE}</style></head><body><h1>Evaluation report</h1>",
+           f"<p class='meta'>Model: base <code>{html.escape(str(model.get('base')))}</code>, adapter "
+           f"<code>{html.escape(str(model.get('adapter')))}</code>. Created {html.escape(str(results.get('created_at')))}. "
+           "Bars show corpus-level values; whiskers the 95% bootstrap confidence interval.</p>"]
+    series = loss_series(log_history or [])
+    if series:
+        out += ["<h2>Training loss</h2>", line_chart(series, "Training loss", "step")]
+    for task, entry in results["tasks"].items():
+        metrics, base = entry["metrics"], (entry.get("baseline") or {}).get("metrics")
+        comparison = entry.get("comparison") or {}
+        out += [f"<h2>{html.escape(task)}</h2>",
+                f"<p class='meta'>Data: {html.escape(_dataset_line(entry['dataset']))}<br>"
+                f"Decoding: {html.escape(_decoding_line(entry['decoding']))}</p>"]
+        plain, bounded = _split(metrics)
+        panels = [bar_panel(m, [(b, metrics.get(m)), (a, (base or {}).get(m))]) for m in plain]
+        panels += [bar_panel(m, [(b, metrics.get(m)), (a, (base or {}).get(m))], metrics[m + FLOOR],
+                             metrics[m + CEILING]) for m in bounded]
+        out.append("<div class='panels'>" + "".join(panels) + "</div>")
+        header = ["metric", b] + ([a, f"{b} − {a} (paired)"] if base is not None else [])
+        rows = [[m, _ci(metrics[m])] + ([_ci(base.get(m)), _ci(comparison.get(m))] if base is not None else [])
+                for m in plain + bounded]
+        rows += [[m + suffix, _ci(metrics[m + suffix])] + (["", ""] if base is not None else [])
+                 for m in bounded for suffix in (FLOOR, CEILING)]
+        out.append(_table(header, rows))
+        metric = main_metric(task, predictions)
+        if base is not None and metric:
+            points = [(row["baseline_scores"][metric], row["scores"][metric], f"doc {row['doc_id']}")
+                      for row in predictions
+                      if row["task"] == task and row.get("baseline_scores")
+                      and isinstance(row["scores"].get(metric), (int, float))
+                      and isinstance(row["baseline_scores"].get(metric), (int, float))]
+            out.append(scatter(points, f"{a} {metric}", f"{b} {metric}", f"Per-example {metric}: {a} vs {b}"))
+            wins, losses = swings(task, predictions, metric)
+            for title, items in ((f"Biggest wins of {b} over {a} on {metric}", wins),
+                                 (f"Biggest losses of {b} to {a} on {metric}", losses)):
+                out.append(f"<h3>{html.escape(title)}</h3>")
+                out.append(_table(["doc", "Δ", "input", "reference", a, b],
+                                  [[row["doc_id"], f"{d:+.3g}", _short(_input_text(row), 400), _short(row["reference"], 300),
+                                    _short(row["baseline_prediction"] or "", 300), _short(row["prediction"] or "", 300)]
+                                   for d, row in items], "ex") if items else "<p>(none)</p>")
+    out.append("</body></html>")
+    return "\n".join(out)
