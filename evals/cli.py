@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -102,13 +103,24 @@ def attach_adapter(model, adapter: Path, base_name: str):
     try:
         return PeftModel.from_pretrained(model, str(adapter))
     except (RuntimeError, ValueError, KeyError) as e:
-        config = json.loads((adapter / "adapter_config.json").read_text())
-        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-        detail = next((ln for ln in lines if "size mismatch" in ln or "not found" in ln), lines[0] if lines else type(e).__name__)
-        raise UserError(
-            f"--adapter {adapter} does not fit base model `{base_name}` ({detail[:200]}); it was trained on "
-            f"`{config.get('base_model_name_or_path')}`: pass that model with --model"
-        ) from None
+        trained_on = json.loads((adapter / "adapter_config.json").read_text()).get("base_model_name_or_path")
+        hint = f"it was trained on `{trained_on}`: pass that model with --model" if trained_on else \
+            "pass the model it was trained on with --model"
+        raise UserError(f"--adapter {adapter} does not fit base model `{base_name}` ({_mismatch(e)}); {hint}") from None
+
+
+_SIZE_MISMATCH = re.compile(r"size mismatch for (\S+): copying a param with shape torch\.Size\((\[[^\]]*\])\) from "
+                            r"checkpoint, the shape in current model is torch\.Size\((\[[^\]]*\])\)")
+
+
+def _mismatch(error: Exception) -> str:
+    """The first concrete mismatch in a peft/torch loading error, in one short clause."""
+    found = _SIZE_MISMATCH.search(str(error))
+    if found:
+        name, theirs, ours = found.groups()
+        return f"size mismatch for {name}: adapter {theirs}, base model {ours}"
+    lines = [ln.strip() for ln in str(error).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(error).__name__)[:200]
 
 
 def run_eval(args) -> int:
@@ -146,7 +158,7 @@ def run_eval(args) -> int:
 
     from evals import pipeline
 
-    pipeline.task_manager(tasks, data)  # unknown task names and data keys fail before the model loads
+    pipeline.load_tasks(tasks, data)  # unknown tasks and bad data files fail before the model loads
     model, tokenizer = load_model(model_name, adapter, gguf_file, dtype)
     results = pipeline.evaluate(
         model, tokenizer, tasks, output, limit=args.limit, batch_size=batch_size, baseline=bool(args.baseline),
@@ -197,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         # lm-eval warns once per task about things that are deliberate here (custom datasets, no few-shot split).
         for name in ("lm_eval", "lm-eval", "transformers", "datasets", "absl"):
             logging.getLogger(name).setLevel(logging.ERROR)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # weight loading bars; the generation bar stays
     try:
         return run_compare(args) if args.compare else run_eval(args)
     except UserError as e:

@@ -10,6 +10,7 @@ Output folder:
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import logging
@@ -51,17 +52,19 @@ def check_data(data: dict[str, str] | None) -> None:
             raise UserError(f"--data {key}=...: unknown data key; {hint}known keys: {', '.join(keys)}")
 
 
-def task_manager(names: list[str], data: dict[str, str] | None = None):
-    """A TaskManager that knows the requested names; lm-eval's own 14k task index is only built when needed."""
+@functools.lru_cache(maxsize=4)
+def _manager(include_defaults: bool, data: tuple[tuple[str, str], ...]):
     from lm_eval.tasks import TaskManager
 
+    return TaskManager(include_path=str(TASKS_DIR), include_defaults=include_defaults,
+                       metadata={"searchtune_data": dict(data)} if data else None)
+
+
+def task_manager(names: list[str], data: dict[str, str] | None = None):
+    """A TaskManager that knows the requested names; lm-eval's own 14k-task index (5 s) only when needed."""
     check_data(data)
     ours = set(searchtune_tasks())
-    standard = [n for n in names if n not in ours]
-    manager = TaskManager(
-        include_path=str(TASKS_DIR), include_defaults=bool(standard),
-        metadata={"searchtune_data": dict(data)} if data else None,
-    )
+    manager = _manager(any(n not in ours for n in names), tuple(sorted((data or {}).items())))
     known = set(manager.all_tasks)
     for name in names:
         if name not in known:

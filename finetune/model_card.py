@@ -93,6 +93,13 @@ def _metric(entry: Any) -> dict | None:
     return entry if isinstance(entry, dict) else None
 
 
+def _rows(source: dict) -> str:
+    rows, used = source.get("rows"), source.get("used_rows")
+    if not isinstance(rows, int):
+        return "?"
+    return f"{rows:,}" + (f" ({used:,} used)" if isinstance(used, int) and used != rows else "")
+
+
 def _duration(seconds: Any) -> str | None:
     if not isinstance(seconds, (int, float)):
         return None
@@ -451,7 +458,7 @@ def build_model_card(run: Run | str | Path, repo_id: str | None = None, merged: 
     score_rows, has_baseline = _score_rows(results)
     manifest = run.manifest
     data_rows = [
-        {"path": _cell(d.get("path", "?")), "rows": _cell(d.get("rows", "?")), "sha": _cell(str(d.get("sha256") or "–")[:12])}
+        {"path": _cell(d.get("path", "?")), "rows": _rows(d), "sha": _cell(str(d.get("sha256") or "–")[:12])}
         for d in manifest.get("data") or [] if isinstance(d, dict)
     ] or [{"path": _cell(s.get("path", "?")), "rows": "?", "sha": "–"}
           for s in (run.section("data").get("train") or []) if isinstance(s, dict)]
@@ -478,7 +485,7 @@ def build_model_card(run: Run | str | Path, repo_id: str | None = None, merged: 
         "data_rows": data_rows,
         "train_rows_line": train_rows_line,
         "training_lines": _training_lines(run),
-        "wandb_url": wandb.get("url") if wandb.get("mode") == "online" and wandb.get("url") else None,
+        "wandb_url": wandb.get("url") if wandb.get("url") and wandb.get("mode") not in ("offline", "disabled") else None,
         "recipe_yaml": recipe_yaml,
         "recipe_fence": fence(recipe_yaml),
         "packages": sorted((str(k), str(v)) for k, v in (manifest.get("packages") or {}).items()),

@@ -365,7 +365,7 @@ U: why did export slip
 R: why did the Cobalt export slip in sprint 14
 A: Waiting on a schema change from the Data Eng team.
 U: and the sprint before that?
-R: how did Cobalt sprint 13 go?
+R: and the Cobalt sprint 13 review?
 
 U: how do I request a second monitor?
 A: File a hardware request on the IT portal; standard is a 27-inch Dell, delivered in about a week.
@@ -1208,17 +1208,17 @@ u: scheduled maintenance windows this month
 A: Two: database upgrades on June 8 at 02:00 UTC and a network change on June 22 at 03:00 UTC.
 U: which customers are affected by the first one
 R: which customers are affected by the June 8 database upgrade maintenance
-A: All workspaces in ap-southeast, including Kinetic Freight and Summit Ridge University.
+A: All workspaces in ap-southeast, including Harbourline Freight and Westbrook College.
 U: did we notify them?
 R: did we notify the ap-southeast customers about the June 8 database upgrade maintenance?
 
-u: who's the contact at Aldergrove City Council?
-A: Nora Fitzgerald, their digital services manager, signed the contract in March.
+u: who's the contact at Thornbury District Council?
+A: Eileen Cassidy, their digital services manager, signed the contract in March.
 U: what did they buy
-R: what did Aldergrove City Council buy
+R: what did Thornbury District Council buy
 A: 800 seats on the Government plan, with the data residency add-on.
 U: is their rollout on schedule?
-R: is Aldergrove City Council's rollout on schedule?
+R: is Thornbury District Council's rollout on schedule?
 
 U: how do I sign up for the mentorship program
 
@@ -1321,13 +1321,13 @@ A: Beatriz Lacerda, currently a support manager.
 U: what's the printer setup like there
 R: what's the printer setup like in the São Paulo office
 
-u: what is Nimbus?
-A: Nimbus is the project to offer a self-hosted edition of the product for regulated industries.
+u: what is Keystone?
+A: Keystone is the project to offer a self-hosted edition of the product for regulated industries.
 U: who asked for it
-R: who asked for Nimbus, the self-hosted edition
+R: who asked for Keystone, the self-hosted edition
 A: Mostly banks and health systems; Ostrava Steelworks also asked on a call last month.
 U: is there a waitlist?
-R: is there a waitlist for Nimbus?
+R: is there a waitlist for Keystone?
 
 u: Oluwaseun Bello's team
 A: Oluwaseun Bello leads Support Engineering for EMEA, with 9 engineers in Dublin and Warsaw.
@@ -3190,3 +3190,657 @@ Team, Osprey launched today, August 7. The Outlook add-in passed Microsoft's rev
 Mira
 S: Osprey moved from July 24 to its August 7 launch because Microsoft's store review had rejected the Outlook add-in over broken privacy policy links; it passed review on July 31.
 """)
+
+SUM_TRAIN.append(r"""
+D:
+Subject: Parking changes at the Dublin office
+From: Ciara Byrne
+
+Hi all, the building management is reducing our parking spaces from 60 to 40 from September 1, as part of their bike storage expansion. Spaces will be booked through the desk booking app, up to a week ahead, instead of first come first served. Ten spaces are reserved for people with accessibility needs, parents in the first year back from leave, and visitors. The new bike room has 80 spaces and showers. The company also covers the Bike to Work scheme if you want to buy a bike.
+Ciara
+S: Ciara Byrne announced Dublin parking drops from 60 to 40 spaces on September 1, bookable a week ahead in the desk app with 10 reserved for accessibility needs, returning parents and visitors, while a new 80-space bike room with showers opens.
+----
+D:
+Architecture review: answer citations
+Lucía: We want inline citations in AI answers for GA.
+Hugo: Passage-level citations mean storing passage offsets in the index. That's about 15% more index storage.
+Omar: And we must check the user can still open the cited document when showing the answer, not at indexing time.
+Sigrid: 15% more storage is fine in the EU, tight in us-east until the new nodes arrive in October.
+Decision: citations ship with GA in October, enabled in us-east only after the node expansion; permission checks at answer time are required.
+S: The architecture review approved inline answer citations for October GA, despite needing about 15% more index storage, with permission checks at answer time and us-east enabled only after its October node expansion.
+----
+D:
+Weekly update: support tooling migration
+Support is moving from the old ticketing tool to Zendesk. This week: all macros (212) and the help center articles were imported. Ticket history for the last 2 years will be imported on the weekend of August 17. Agents are trained in two groups, on August 12 and 14. Cutover is August 19; the old tool becomes read-only for 6 months. Risk: the Salesforce integration needs a custom field mapping, which Oluchi is testing now.
+Owner: Renata Silva
+S: Support's move to Zendesk imported 212 macros and the help center this week, with ticket history imported August 17, agent training August 12 and 14, and cutover August 19; Oluchi is testing the risky Salesforce field mapping.
+----
+D:
+#random
+Femi: the coffee machine on the 3rd floor in London is broken again
+Katie (Workplace): engineer booked for tomorrow morning. the 4th floor one works
+Femi: thank you! any chance of an oat milk option?
+Katie (Workplace): yes, adding oat and soy to the weekly order from Monday, people have asked a lot
+Zoe: the hero we needed
+Katie (Workplace): also, the 3rd floor machine is out of warranty, so we're replacing it next month
+S: Katie from Workplace said the broken 3rd-floor London coffee machine gets repaired tomorrow and replaced next month as it's out of warranty, the 4th-floor one works, and oat and soy milk arrive from Monday.
+----
+D:
+Decision memo: customer summit location
+We compared Chicago, New York and Austin for the November customer summit. Chicago had the best venue availability for November 13 and is a two-hour flight or less for 70% of our US customers. New York hotels were 40% more expensive that week. Austin was cheapest but our new office there can't host customer sessions until the move finishes. Decision: Chicago, at the Riverside Conference Center, with a room block of 180 at $249 a night. Owner: Ada Lindqvist.
+S: Ada Lindqvist's memo chose Chicago's Riverside Conference Center for the November 13 customer summit, as it was available and within two hours' flight for 70% of US customers, over pricier New York and not-yet-ready Austin, with 180 rooms at $249.
+----
+D:
+Support ticket #55120, Blue Ridge Dental Group
+From: Omar Chaudhry (office manager)
+"We're a small practice with 40 users. Since we upgraded to the Team plan, our Google Calendar results disappeared from search."
+Agent notes (Renata): The upgrade created a new workspace plan but didn't carry over the calendar connector's OAuth token, a known issue with plan changes (BILL-912). Asked Omar to reconnect Google Calendar from the admin console. Results reappeared after 20 minutes. Added the customer to BILL-912 so we notify them when it's fixed.
+S: Blue Ridge Dental Group lost Google Calendar results after upgrading to the Team plan because the plan change dropped the connector's OAuth token (BILL-912); Renata had Omar Chaudhry reconnect the calendar, restoring results in 20 minutes.
+""")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Summarization, held-out (entities and situations kept apart from train)
+# ---------------------------------------------------------------------------------------------------------------------
+SUM_HELDOUT.append(r"""
+D:
+Larkspur planning, week 3
+Adaeze: Larkspur replaces the legacy permissions service. Shadow traffic starts September 2.
+Henrik: In shadow mode we compare every permission decision from both services. Last test showed 99.7% agreement.
+Adaeze: What's the other 0.3%?
+Henrik: Mostly documents shared with deleted users. Legacy allows access, Larkspur denies. Larkspur is right.
+Priyanka: Connectors team needs two weeks' notice before any cutover because of cached permissions.
+Adaeze: Then cutover is no earlier than October 14. Henrik, write up the 0.3% cases for Security.
+S: Larkspur's shadow traffic starts September 2 after tests showed 99.7% agreement with the legacy permissions service, the gap being shares with deleted users that Larkspur correctly denies; cutover will be no earlier than October 14, and Henrik documents the differences for Security.
+----
+Q: how many users were affected?
+D:
+Postmortem: INC-903, mobile push outage (August 28)
+Impact: From 02:15 to 06:40 UTC, no push notifications were delivered to Android devices. About 210,000 Android users were affected; iOS was fine.
+Cause: The credentials for the push service were tied to a Google Cloud service account that was deleted during a cleanup of unused projects. No one knew the project was in use.
+Resolution: Yusuf Demir restored the service account from the 30-day recovery window.
+Actions: tag all cloud projects with an owner (Platform, by September 30); alert when push delivery drops below 50% of normal (Mobile).
+S: About 210,000 Android users received no push notifications for roughly four and a half hours on August 28; iOS users were not affected.
+----
+D:
+Subject: Blue Heron Foods, connector sync errors
+From: Malik Johnson
+To: Priyanka Iyer
+
+Priyanka, Blue Heron Foods, our biggest Salesforce connector customer with 3,100 users, has had sync errors every afternoon this week. Their admin, Rania Aziz, says it started after they added 40 custom objects. The errors say "REQUEST_LIMIT_EXCEEDED". They're on a Salesforce plan with 100,000 API calls a day and our connector is using almost all of it. Can your team look at reducing our API usage? Their renewal is in November, so I'd like to give them an answer by Friday.
+Malik
+S: Malik Johnson asked Priyanka Iyer to reduce the Salesforce connector's API usage because Blue Heron Foods has hit its 100,000 daily call limit every afternoon since adding 40 custom objects; he wants an answer for Rania Aziz by Friday, ahead of November's renewal.
+----
+D:
+Policy: relocation support
+Employees who move to another Corvel office at the company's request get a relocation package: travel for the employee and family, shipping of household goods up to one 20-foot container, 30 days of temporary housing and help with visas through our immigration firm. Employees who ask to move for personal reasons can apply for a reduced package covering visa costs and one flight. Salaries are adjusted to the local pay range of the new location. If you leave Corvel within 12 months of a company-requested move, you repay half of the costs.
+S: Company-requested moves include family travel, one 20-foot container of goods, 30 days of temporary housing and visa help, while personal moves get visa costs and a flight; pay adjusts to local ranges, and leaving within 12 months means repaying half.
+----
+D:
+#proj-quarry
+Henrik: round 4 load test done. 11k req/s sustained, p99 210ms
+Henrik: the connection pool fix worked, metadata db stays at 45% connections
+Camille: what's the next bottleneck?
+Henrik: CPU on the ranking workers at about 14k req/s. we'd need 4 more workers for the 20k target
+Camille: 20k is the peak we expect at end of year. order them now?
+Henrik: yes, lead time is 3 weeks
+Camille: ok, I'll put in the request today
+S: Quarry's fourth load test sustained 11k requests/s at 210 ms p99 after the connection pool fix; ranking worker CPU becomes the bottleneck around 14k, so Camille is ordering four more workers today to reach the 20k year-end peak target.
+----
+D:
+Customer call notes: Ravenmoor Pharma, September 3
+Attendees: Elif Yilmaz (Ravenmoor, compliance lead), Malik Johnson, Rafael Quintero
+Ravenmoor wants to use Corvel in its research labs, but lab notebooks contain data under GxP rules. Elif asked whether Corvel can provide validation documentation for computer systems used in regulated work.
+Rafael explained that Corvel isn't validated for GxP today, but that lab notebooks could be excluded from indexing while the rest of the research intranet is searchable.
+Elif will check with their quality team whether that's acceptable.
+Next: Malik sends the data processing addendum and the exclusion guide by Friday.
+S: Ravenmoor Pharma's Elif Yilmaz wants Corvel in research labs but needs GxP validation, which Corvel lacks; Rafael proposed excluding lab notebooks from indexing, Elif will consult her quality team, and Malik sends the addendum and exclusion guide by Friday.
+----
+Q: what is the new process?
+D:
+Subject: Changes to laptop returns
+From: IT Operations
+
+When someone leaves Corvel, their laptop must now be returned within 10 days of their last day. Office-based leavers hand it to IT on their last day. Remote leavers receive a prepaid shipping box within 2 days of their notice being recorded in Workday. Managers get an alert if a laptop isn't back after 10 days, and after 30 days the device is locked and reported as lost. Previously there was no deadline, and 23 laptops were never returned last year.
+S: Leavers must return laptops within 10 days of their last day, handing them to IT if office-based or using a prepaid box sent within 2 days if remote; managers are alerted after 10 days, and devices are locked as lost after 30.
+----
+D:
+Interview debrief: Engineering Manager, Identity
+Candidate: Gustavo Pereira
+Adaeze: He's managed a team of 8 on authentication at a fintech. Good stories about growing senior engineers.
+Henrik: Technical depth on OAuth and SCIM was solid. He knew the SCIM group edge cases we hit last year.
+Wanjiru: His answer on underperformance was vague. He moved someone to another team rather than dealing with it.
+Adaeze: I asked a follow-up and he said he'd handle it differently now, with a clear plan and dates.
+Decision: hire. Wanjiru's concern goes into the onboarding plan, with coaching in his first quarter.
+S: The panel decided to hire Gustavo Pereira as Identity engineering manager for his team-growing record and strong OAuth and SCIM depth, adding coaching on handling underperformance, Wanjiru's concern, to his first-quarter onboarding.
+----
+D:
+Release notes, 5.2 (September 16)
+New: Meeting briefs. Before a calendar event, Corvel can show a short brief with related documents, recent emails with attendees and open tickets. Off by default; admins enable it per workspace.
+New: Search in 12 more languages, including Polish, Turkish and Vietnamese.
+Improved: Results from Jira now show status and assignee.
+Fixed: Admin usage reports sometimes counted deleted users.
+Fixed: Slow search on workspaces with more than 5 million documents.
+S: Release 5.2 (September 16) adds admin-enabled meeting briefs combining related documents, emails and tickets, search in 12 more languages, and Jira status and assignee in results, and fixes deleted users in usage reports and slow search on very large workspaces.
+----
+D:
+#facilities-warsaw
+Piotr: the new office at Prosta 20 is ready. first day is Monday September 16
+Piotr: badges are at reception on floor 7, bring ID. desks are unassigned, teams have neighbourhoods on the floor plan
+Lars: is there bike parking?
+Piotr: yes, 30 spaces in the garage, plus lockers and showers on floor 7
+Hana: what about the old office keys?
+Piotr: drop them in the box at reception by September 20
+S: Piotr announced the new Warsaw office at Prosta 20 opens Monday September 16, with badges at floor 7 reception, team neighbourhoods instead of assigned desks and 30 garage bike spaces with showers; old office keys go in the reception box by September 20.
+----
+Q: why did they leave?
+D:
+Win/loss review: Greystone Capital
+Outcome: lost to a competitor, 1,800 seats, about $540k over three years.
+Greystone liked our search quality and connectors; they ranked us first on user testing.
+Reasons for loss: the competitor bundled search with their existing collaboration suite at a lower total price, and Greystone's procurement wanted fewer vendors. Our security review also took five weeks because we didn't have a completed financial services questionnaire on file.
+Lessons: prepare industry questionnaires in advance; get to the CFO earlier on total cost.
+Owner: Callum Fraser
+S: Greystone Capital chose a competitor that bundled search into its existing collaboration suite at a lower total price, matching procurement's wish for fewer vendors, and Corvel's five-week security review also hurt, despite top user-testing scores.
+----
+D:
+Subject: Request for data deletion
+From: Bridget O'Neill (Calloway Legal)
+To: privacy@corvel.io
+
+Hello, one of our former partners, who left the firm in July, has asked us to delete all personal data about him, under GDPR. Calloway Legal is the controller. We've removed his account from our identity provider. Could you confirm that Corvel deletes his user profile, search history and any cached copies of documents he created from your index? Documents he created that belong to the firm should stay searchable for other users. Please reply within two weeks.
+Bridget
+S: Bridget O'Neill of Calloway Legal asked Corvel, as processor, to confirm within two weeks the deletion of a former partner's profile, search history and cached data under GDPR, while keeping the firm's documents he created searchable for others.
+----
+D:
+Tidewater status update, September
+Goal: move document previews from the old renderer to a new rendering service.
+Progress: PDFs, Word and PowerPoint now render in the new service for 40% of traffic. Average preview time fell from 2.3 to 0.9 seconds.
+Problems: large Excel files with many sheets time out, and fonts are missing for some Asian languages.
+Next: add the Noto font set (Yusuf, this week); for Excel, render only the first 3 sheets and load others on demand (Camille). 100% of traffic by October 31.
+S: Tidewater now serves 40% of previews, cutting average preview time from 2.3 to 0.9 seconds; Yusuf adds Noto fonts for missing Asian scripts and Camille renders only three Excel sheets upfront, aiming for full traffic by October 31.
+----
+D:
+#people-ops
+Esther: my team wants to do volunteering together, do we get time for that?
+Maeve: yes, everyone gets 2 paid volunteering days a year
+Esther: can we use them as a group on the same day?
+Maeve: sure. pick a registered charity, tell me the date, and log it in Workday as "Volunteering"
+Esther: is there a budget for transport?
+Maeve: up to $25 per person, expensed under "Community"
+S: Maeve told Esther that employees get 2 paid volunteering days a year, usable as a team on the same day with a registered charity, logged in Workday as "Volunteering", with transport up to $25 per person under "Community".
+----
+Q: what is the customer asking for?
+D:
+Ticket #61205, Sunward Airlines
+From: Mateo Silva (IT service manager)
+"Cabin crew use shared iPads on each aircraft. When one crew member logs out and another logs in, the previous person's recent searches still appear. This is a privacy problem for us. We need recent searches cleared at logout, or a shared-device mode."
+Agent notes (Bukola): Confirmed: recent searches are stored on the device, not per account. Logged as a bug (MOB-2519) and linked to the shared-device request FR-1402. Workaround: turn off recent searches in the admin console for the crew group.
+S: Sunward Airlines wants recent searches cleared when crew members log out of shared iPads, or a shared-device mode, because the previous user's searches remain visible; Bukola logged MOB-2519 and suggested disabling recent searches meanwhile.
+----
+D:
+Board pre-read excerpt: Q3 financials
+Revenue for Q3 was $41.2M, up 27% year over year and 2% above plan. Gross margin reached 75.4%, helped by reserved instance savings. Operating expenses were 3% below plan because of slower hiring in Sales. Cash at the end of the quarter was $118M. Net revenue retention was 116%, slightly down from 117% because two large customers renewed flat. Fiona Gallagher expects Q4 revenue of $44 to 45M.
+S: Q3 revenue was $41.2M, up 27% and 2% above plan, with 75.4% gross margin, opex 3% under plan from slower Sales hiring, $118M cash and 116% NRR; CFO Fiona Gallagher forecasts $44–45M for Q4.
+----
+D:
+Design doc excerpt: Ember offline sync for notes
+Ember lets users edit notes offline on mobile and syncs changes later. Two users can edit the same note while offline, so conflicts are possible.
+Proposal: use a CRDT for note text so concurrent edits merge automatically, character by character. Titles and tags use last-writer-wins. If a note was deleted on one device and edited on another, the edit wins and the note is restored.
+Storage: the CRDT history adds about 30% to note size; we compact history older than 30 days.
+Author: Greta Schulz. Reviewers: Arjun Mehta, Thandiwe Dlamini.
+S: Greta Schulz's Ember design merges concurrent offline note edits with a CRDT, uses last-writer-wins for titles and tags, restores notes edited after deletion elsewhere, and compacts the roughly 30% history overhead after 30 days.
+----
+Q: what did they decide about conflicts?
+D:
+Ember design review notes
+Arjun: CRDT for text makes sense. My worry is deleted notes coming back. Users will think delete is broken.
+Thandiwe: Agreed. Could we show the restored note with a banner, "restored because it was edited on another device"?
+Greta: That's easy.
+Arjun: And for titles, last-writer-wins can lose a rename silently.
+Greta: Titles are short. We could keep both and show a conflict marker.
+Decision: text uses CRDT; titles show a conflict marker when both changed; restored notes get a banner. Security review next week.
+S: They decided note text merges with a CRDT, title conflicts show a conflict marker instead of last-writer-wins, and notes restored after a delete-edit conflict get an explanatory banner.
+----
+D:
+Subject: Price increase, Calloway Legal
+From: Sunita Rao
+
+Hi Declan, here is the draft letter for Calloway Legal. Their renewal on August 1 moves from $26 to $27.80 per seat, a 7% increase, for 450 seats. Justification: they've had meeting briefs, two new connectors and the audit log export since they signed, and they're still below current list price of $32. I suggest offering a two-year price lock at $27.80 if they sign by July 15. Could you approve by Wednesday?
+Sunita
+S: Sunita Rao asked Declan to approve by Wednesday a letter raising Calloway Legal's 450 seats from $26 to $27.80 (7%) at the August 1 renewal, still below the $32 list, with a two-year price lock if they sign by July 15.
+----
+D:
+Weekly SRE report, week 36
+Availability: API 99.99%, web 99.97%, mobile backend 99.90% (push outage on August 28 counted in this week's rolling window).
+Pages: 22 this week. Half came from the new ap-northeast region, where alert thresholds were copied from us-east without adjusting for lower traffic.
+Capacity: Quarry workers ordered, arriving September 20.
+Projects: the Postgres 16 upgrade finished for 3 of 5 clusters.
+Thanks to Yusuf for the push outage recovery and Astrid for rewriting the ap-northeast alerts.
+S: In week 36, availability ranged from 99.90% to 99.99%, half of 22 pages came from ap-northeast alerts copied from us-east, which Astrid rewrote, Quarry workers arrive September 20, and 3 of 5 Postgres clusters run version 16.
+""")
+
+SUM_HELDOUT.append(r"""
+D:
+#proj-bramble
+Mei-Ling: Bramble results are final. the new snippet format raised click-through 4.2%, p < 0.01, 2.1M sessions
+Rohan: any downside?
+Mei-Ling: time on results page went up slightly, 0.3s. and snippets for spreadsheets look worse, they show cell soup
+Rohan: can we keep the old format for spreadsheets?
+Mei-Ling: yes, easy. I'd roll out to 100% with that exception
+Rohan: ok, ship it next Tuesday
+S: Bramble's new snippet format raised click-through 4.2% over 2.1M sessions with a slight 0.3-second increase in time on page; Mei-Ling and Rohan will roll it out to everyone next Tuesday, keeping the old format for spreadsheets.
+----
+D:
+Policy: company cars (Germany)
+Employees in Germany in field sales roles may choose a company car instead of a mobility allowance. The lease budget is €650 a month including insurance and maintenance, and electric or hybrid vehicles are required for new leases from January. Private use is allowed and taxed as a benefit in kind at 0.25% to 1% of the list price per month, depending on the vehicle type. Fuel and charging for business trips are paid with the company fuel card. Employees leaving Corvel return the car on their last working day.
+S: German field sales staff can take a company car instead of a mobility allowance, with a €650 monthly lease budget, electric or hybrid required for new leases from January, taxed private use, a fuel card for business trips, and return on the last day.
+----
+Q: which option did they choose?
+D:
+Vendor evaluation: customer training platform
+Candidates: LearnLoop ($38k a year, SCORM support, weak analytics), Coursewell ($52k, strong analytics and certificates, Salesforce integration), and building our own on the help center (estimated 3 engineer-months plus maintenance).
+Customer Success wants certificates for admin training, and Sales wants to see which accounts completed training in Salesforce.
+Decision (Wanjiru Mwangi, Callum Fraser): Coursewell, on a two-year contract. The Salesforce integration and certificates were decisive; LearnLoop would need custom work for both.
+S: They chose Coursewell on a two-year contract at $52k a year, because its certificates and Salesforce integration met Customer Success and Sales needs that LearnLoop would only cover with custom work.
+----
+D:
+Subject: Office closure, Sydney
+From: Workplace APAC
+
+Due to water damage from a burst pipe on the floor above, the Sydney office is closed from today until at least Friday. No one was hurt, and IT has confirmed that the network equipment is safe. Please work from home. If you need to collect something urgently, contact Hana Kobayashi, who can arrange supervised access tomorrow between 10:00 and 12:00. Customer meetings planned in the office should move to the WeWork on George Street, where we've booked two rooms.
+S: The Sydney office is closed until at least Friday after a burst pipe caused water damage, with no injuries and network equipment safe; staff work from home, Hana Kobayashi arranges urgent collections tomorrow 10:00–12:00, and meetings move to the George Street WeWork.
+----
+D:
+Customer call notes: Nordlys Energi, September 10
+Attendees: Lars Eriksen (Nordlys, head of digital workplace), Anouk de Vries, Ifeoma Chukwu
+Nordlys has 2,600 users on Corvel and is rolling out meeting briefs. Lars likes it but the unions asked whether briefs reveal who emailed whom.
+Ifeoma explained that briefs only show emails the viewer already received, and admins can disable email content in briefs.
+Lars wants that option on by default for Norway and a short explanation for the works council.
+Next: Anouk sends a one-page explainer in Norwegian by next Thursday.
+S: Nordlys Energi's Lars Eriksen wants meeting briefs' email content disabled by default in Norway after unions raised privacy concerns; Ifeoma explained briefs only show emails viewers already received, and Anouk sends a Norwegian explainer for the works council by next Thursday.
+----
+D:
+Incident update, 14:05 UTC
+Some customers cannot log in with Google. The error page says "redirect_uri_mismatch". We believe this started at 13:20 UTC after a configuration change to our login service. We're rolling the change back now. Password and SAML logins work normally. Users already logged in are not affected, and no account data has been exposed. We'll post the next update by 14:30 UTC.
+S: Since a 13:20 UTC login service configuration change, some customers can't log in with Google due to a redirect_uri_mismatch error; it is being rolled back, while password, SAML and existing sessions are unaffected, with another update by 14:30 UTC.
+----
+Q: what was the root cause?
+D:
+Postmortem: INC-911, Google login failures (September 12)
+Impact: From 13:20 to 14:18 UTC, about 9% of login attempts failed for users signing in with Google.
+Root cause: a change that added a new login domain for the ap-northeast region also replaced the list of allowed redirect URIs in our Google OAuth client, instead of appending to it. The change was tested only in ap-northeast.
+Resolution: Dmitri Volkov rolled back the change at 14:12; logins recovered by 14:18.
+Actions: manage OAuth client settings in Terraform with review (Dmitri); add a synthetic login check for every region (Astrid).
+S: A change adding an ap-northeast login domain replaced, rather than appended to, the allowed redirect URIs in Google's OAuth client, and it was only tested in that region, so other regions' Google logins failed.
+----
+D:
+Engineering all-hands notes
+Leon Hartmann opened with the reorg: the Connectors and Identity teams move into a new Trust & Access group led by Adaeze Nwosu from October 1.
+Kenji Morimoto presented the relevance roadmap: learning-to-rank using click data ships in Q4, after a privacy review.
+Q&A: someone asked whether the hiring freeze affects backfills. Leon said backfills are approved automatically; only new roles need CFO sign-off.
+Next all-hands is in December, in the Warsaw office.
+S: At the engineering all-hands, Leon Hartmann announced Connectors and Identity join a new Trust & Access group under Adaeze Nwosu on October 1, Kenji Morimoto previewed Q4 learning-to-rank, and backfills remain exempt from the hiring freeze.
+----
+D:
+#help-finance
+Callum: customer paid their invoice twice, about $18k. how do we refund?
+Fiona (Finance): don't refund yet. first check with the AR team that both payments cleared
+Callum: they did, both on September 2
+Fiona (Finance): then ask the customer if they want a refund or a credit on the next invoice. most prefer credit
+Callum: they want a refund
+Fiona (Finance): ok, raise a refund request in NetSuite with both payment references and I'll approve it today
+S: After a customer paid an $18k invoice twice, Fiona told Callum to confirm both payments cleared, ask refund or credit, and, since they want a refund, raise a NetSuite refund request with both payment references for her same-day approval.
+----
+Q: what will change for customers?
+D:
+Subject: Retiring API v1
+From: Arjun Mehta
+
+Hi all, we'll retire search API v1 on March 31 next year. About 160 customers still call it, most through old scripts. From November 1, v1 responses include a deprecation header, and from January 15 we'll reduce v1's rate limit by half. Customer Success gets a list of affected accounts next week, with the top 20 by volume to be contacted personally. Migration to v2 mostly means changing the endpoint and pagination parameters; the guide is on the developer portal.
+Arjun
+S: Customers still using search API v1 will get a deprecation header from November 1, half the rate limit from January 15, and retirement on March 31, and must move to v2, mainly by changing the endpoint and pagination.
+----
+D:
+Granite kickoff notes
+Thandiwe: Granite replaces the search cluster's storage layer with tiered storage: recent data on SSD, older on object storage.
+Dmitri: Current cost is $190k a month for storage. Tiering could cut it by 45%.
+Arjun: Query latency on cold data will be higher. How much?
+Thandiwe: Target is p95 under 800 ms for documents older than a year, which are 6% of queries.
+Dmitri: Timeline: prototype by November, one region in Q1.
+Thandiwe: I'll lead; Dmitri and two engineers from Search Infra join.
+S: Thandiwe will lead Granite, moving search storage to SSD for recent and object storage for older data to cut $190k monthly costs about 45%, accepting p95 under 800 ms for the 6% of queries on year-old documents, with a November prototype.
+----
+D:
+Support ticket #61877, Meadowvale Hospital
+From: Sanjay Kulkarni (IT)
+"After your update on Tuesday, our clinicians get 'session expired' every 15 minutes. This is a safety issue: they search protocols during procedures."
+Agent notes (Bukola): The hospital's admin set session timeout to 15 minutes using the new session length setting in 5.2, probably meaning idle timeout. Our setting is absolute. Explained the difference; they set it to 12 hours, with their own device lock for idle screens. Filed FR-1433 for a separate idle timeout option.
+S: Meadowvale Hospital clinicians were logged out every 15 minutes because their admin set 5.2's absolute session length to 15 minutes, intending an idle timeout; Bukola had them use 12 hours with device locks and filed FR-1433 for idle timeouts.
+----
+D:
+Subject: Partner program launch
+From: Anouk de Vries
+
+Team, the Corvel partner program launches on October 1 with 8 partners: 5 consultancies and 3 resellers, mostly in Germany, the Netherlands and the Nordics. Partners get a 20% margin on resale, deal registration in the partner portal, and free training for up to 10 consultants each. Partner-sourced deals are credited to the territory rep, so there's no channel conflict. We expect partners to source 8% of new business in EMEA next year. Questions to #partners.
+Anouk
+S: Anouk de Vries announced the partner program launches October 1 with 5 consultancies and 3 resellers, offering 20% resale margin, deal registration and training for 10 consultants each, crediting territory reps, and aiming for 8% of EMEA new business.
+----
+D:
+1:1 notes, Camille and Yusuf
+Yusuf: Tidewater is at 80% of traffic. The font fix worked for Japanese and Korean.
+Camille: Excel?
+Yusuf: Lazy-loading sheets fixed timeouts, but some users say the preview looks empty until they click another sheet tab.
+Camille: Show a small "more sheets" hint. What else?
+Yusuf: I'd like to give the Tidewater talk at the engineering all-hands in December.
+Camille: Yes, I'll tell Leon. Also, your promotion: I'm putting you forward this cycle.
+S: Yusuf reported Tidewater at 80% of traffic with Japanese and Korean fonts fixed, but lazy-loaded Excel previews look empty, so Camille asked for a "more sheets" hint; she'll propose his December all-hands talk to Leon and nominate him for promotion.
+----
+Q: what is the deadline for the switch?
+D:
+IT notice: moving to the new password manager
+We're replacing our current password manager with 1Password on November 15. Your vault will be migrated automatically, including shared team vaults. Before November 8, please install the 1Password app and browser extension from Self Service and log in with Okta. After November 15, the old password manager becomes read-only, and it's deleted on December 15. Personal passwords stored in your work vault should be moved to a personal account, which Corvel pays for under the family plan.
+S: Employees must install 1Password and log in with Okta before November 8; the switch happens November 15, when the old password manager turns read-only, and it's deleted December 15.
+----
+D:
+Weekly update: Saffron localization
+Saffron adds right-to-left language support to the web app for Arabic and Hebrew.
+Done: layout mirroring for search results, settings and the admin console; Arabic translation at 88%.
+In progress: date and number formats; the rich text editor, which doesn't handle mixed-direction text well.
+Risk: the editor library doesn't support bidirectional text, so we may need to switch libraries, adding 4 to 6 weeks.
+Decision needed from Rohan by Friday: launch without the editor (read-only RTL) in November, or wait until January.
+S: Saffron has mirrored most web app layouts for Arabic and Hebrew with Arabic 88% translated, but the editor can't handle bidirectional text; Rohan must decide by Friday between a November launch with read-only RTL editing or waiting until January.
+----
+D:
+#sales-apac
+Hana: Sunward Airlines wants to resume their cabin crew rollout, 4,000 more users
+Malik: did the shared iPad issue get fixed?
+Hana: shared-device mode is in mobile 6.8, out next week. clears recent searches and cached files at logout
+Malik: then we can restart the rollout the week after, I'll tell Mateo
+Hana: they also asked for a discount for the extra users
+Malik: offer the same per-seat price as their existing contract, no extra discount
+S: Sunward Airlines will resume its 4,000-user cabin crew rollout the week after mobile 6.8 ships shared-device mode, which clears searches and cached files at logout; Malik will offer the extra seats at their existing per-seat price without further discount.
+----
+D:
+Policy: sabbatical
+After five years of continuous service, employees can take a paid sabbatical of four weeks, and again after every further five years. The sabbatical can be combined with up to two weeks of PTO with manager approval. Apply in Workday at least three months before the start date. The sabbatical must be taken within two years of becoming eligible, otherwise it lapses. Employees on sabbatical should not do any work, including checking email; managers plan coverage in advance.
+S: After five years' service, and every five years after, employees get a four-week paid sabbatical, combinable with two weeks of PTO, applied for three months ahead and taken within two years, with no work allowed during it.
+----
+Q: what does the team need from other teams?
+D:
+Cinder project brief
+Goal: let admins see, for any document, who can access it and why (direct share, group, or public link), to answer auditors faster.
+Scope: a "who has access" panel in the admin console and a CSV export for a folder.
+Needs from other teams: Larkspur's permission decision API (Identity), group membership data for all connectors (Connectors), and UI review from Design Systems.
+Timeline: beta for 5 regulated customers in Q1.
+Owner: Ifeoma Chukwu
+S: Cinder needs Larkspur's permission decision API from Identity, group membership data for every connector from the Connectors team, and a UI review from Design Systems.
+----
+D:
+Subject: Wren hackathon project, next steps
+From: Leon Hartmann
+
+Hi Rohan and Tala, congratulations again on Wren, the meeting action-item tracker that won the autumn hackathon. I'd like to turn it into a real experiment: two engineers for six weeks, testing with 5 internal teams, then 3 customers. Success means at least 40% of action items in tracked meetings being marked done within a week. Please write a one-page plan by October 4, including how action items are stored and who can see them.
+Leon
+S: Leon Hartmann asked Rohan and Tala, who built the hackathon-winning action-item tracker Wren, for a one-page plan by October 4 for a six-week, two-engineer experiment with 5 internal teams and 3 customers, targeting 40% of items done within a week.
+""")
+
+SUM_HELDOUT.append(r"""
+D:
+Quarterly planning, Trust & Access
+Adaeze: Three priorities for Q4: Larkspur cutover, Cinder beta prep, and SCIM reliability.
+Gustavo: Larkspur cutover is October 14 for eu-west, then the other regions every two weeks.
+Priyanka: SCIM: 18% of our escalations last quarter were group sync problems. I'd like a dedicated engineer for a quarter.
+Adaeze: Agreed, take Lars from the connectors backlog.
+Ifeoma: Cinder needs Larkspur's decision API stable before we build on it.
+Adaeze: Then Cinder starts building after the second region cutover, early November.
+S: Trust & Access set Q4 priorities: Larkspur cutover from October 14 region by region, a dedicated engineer (Lars) for SCIM sync problems behind 18% of escalations, and Cinder building from early November once Larkspur's API is stable.
+----
+D:
+Subject: Benefits change, Netherlands
+From: People Ops
+
+From January 1, employees in the Netherlands receive a monthly home working allowance of €2.35 per day worked from home, tax-free, instead of the fixed €50 internet allowance. Days are based on your registered office days in the desk booking app: every working day without an office booking counts as a home day. The travel allowance for office days stays at €0.23 per kilometre. Payments are made with the monthly salary, one month in arrears.
+S: From January 1, Dutch employees get a tax-free €2.35 per home-working day, based on days without desk bookings, replacing the €50 internet allowance; the €0.23 per kilometre office travel allowance stays, paid monthly in arrears.
+----
+Q: what went wrong with the launch?
+D:
+Retro: meeting briefs launch
+Went well: 1,900 workspaces enabled meeting briefs in the first month; users who opened a brief rated it 4.2 out of 5.
+Went badly: briefs included emails from shared mailboxes that some attendees shouldn't have seen, because shared mailbox permissions weren't checked. We disabled shared mailbox content on day 3 and fixed it on day 9. Also, the admin setting was hard to find; 40% of support tickets were "how do I turn this on".
+Actions: permission tests for every new content source (Ifeoma); move the setting to the main admin page (Rohan).
+S: Meeting briefs showed shared mailbox emails to attendees who shouldn't see them, because those permissions weren't checked, requiring a day-3 disable and day-9 fix, and the hard-to-find admin setting drove 40% of tickets.
+----
+D:
+#proj-larkspur
+Gustavo: eu-west cutover done at 09:00. error rate flat, latency p99 12ms vs 18ms on legacy
+Henrik: 3 customers reported missing access to old shared docs. all are shares with deleted users, expected behaviour
+Adaeze: do the customers know why?
+Bukola: sent them the explanation and how to re-share. all fine with it
+Gustavo: next region us-central on October 28
+S: Larkspur cut over in eu-west at 09:00 with flat errors and p99 latency down from 18 to 12 ms; three customers lost access to documents shared with deleted users as expected, Bukola explained re-sharing, and us-central follows October 28.
+----
+D:
+Policy: customer references
+Before naming a customer publicly, in a case study, press release, website logo or conference talk, you need written permission from the customer, usually through their marketing or legal team. Customer Success keeps the list of approved references in Salesforce, including what each customer agreed to. Never mention a customer's name in social media posts without checking the list. Internal documents may name customers freely. For sales calls, you can mention approved reference customers, and only in the way they approved.
+S: Naming a customer publicly in case studies, press, logos, talks or social posts requires their written permission, tracked in Salesforce by Customer Success; internal documents may name customers freely, and sales calls may only cite approved references as approved.
+----
+D:
+Support ticket #62340, Tallis Architects
+From: Hugo Bennett (IT lead)
+"Our CAD files (DWG) show up in search but the preview is blank and the text inside drawings isn't searchable. Our architects search by project number, which is in the title block."
+Agent notes (Bukola): DWG isn't a supported format for text extraction; only the file name is indexed. Confirmed with the Tidewater team that DWG preview and text extraction is on the roadmap for Q2. Workaround suggested: include the project number in file names, which their naming policy already mostly does.
+S: Tallis Architects' DWG CAD files show blank previews and unsearchable drawing text because DWG extraction isn't supported; Bukola confirmed with the Tidewater team that support is planned for Q2 and suggested including project numbers in file names meanwhile.
+----
+Q: what is the budget?
+D:
+Proposal: engineering offsite
+Where: Kraków, near the Warsaw office, November 19 to 21.
+Who: 95 engineers from Trust & Access, Search and Content Platform.
+Why: many teams were formed or reorganized this year and have never met in person.
+Cost: €142,000, covering flights (€48k), hotel (€51k), venue and food (€35k) and activities (€8k). This is within the H2 team events budget.
+Agenda: day one team planning, day two cross-team architecture sessions, day three a hackathon.
+Owner: Leon Hartmann
+S: The Kraków engineering offsite for 95 engineers costs €142,000, within the H2 team events budget: €48k flights, €51k hotel, €35k venue and food, and €8k activities.
+----
+D:
+Meeting notes: Calloway Legal renewal
+Attendees: Bridget O'Neill (Calloway), Sunita Rao, Declan Murphy
+Bridget said the 7% increase is acceptable, but the firm wants the two-year price lock extended to three years.
+Declan agreed to three years if Calloway adds the Compliance add-on, which they need anyway for audit log export.
+Bridget also confirmed the GDPR deletion for their former partner was completed to their satisfaction.
+Next: Sunita sends a revised order form on Monday; Bridget expects signature within two weeks.
+S: Calloway Legal accepted the 7% increase, and Declan Murphy agreed to extend the price lock to three years if they add the Compliance add-on; Sunita sends a revised order form Monday, with signature expected within two weeks.
+----
+D:
+Subject: New region live: ap-northeast
+From: Dmitri Volkov
+
+Hi all, the ap-northeast region in Tokyo is live for new workspaces from today. Existing customers in Japan and Korea can request migration from Customer Success; a migration takes about a day of read-only time for a 1,000-user workspace. AI answers in the region are processed locally from day one. The region has its own status page entry. Thanks to Astrid for the alerting work and to Kenji for testing Japanese search quality.
+Dmitri
+S: Dmitri Volkov announced the Tokyo ap-northeast region is live for new workspaces, with local AI processing and its own status entry; existing Japanese and Korean customers can request migration, about a day read-only per 1,000 users.
+----
+Q: who needs to act and by when?
+D:
+Subject: Expense reports over 60 days
+From: Fiona Gallagher
+
+Hi all, 41 expense reports from Q3 are still unsubmitted or unapproved, some over 60 days old. Our policy rejects expenses older than 60 days, but for this quarter we'll make a one-time exception for anything submitted by October 18. Submitters: please submit by then. Approvers: please clear your queue by October 21. After that, reports older than 60 days will be rejected with no further exceptions.
+Fiona
+S: Submitters must send outstanding Q3 expense reports by October 18 under a one-time exception to the 60-day rule, and approvers must clear their queues by October 21, Fiona Gallagher wrote.
+----
+D:
+#ml-platform
+Kenji: learning-to-rank model v1 offline results: nDCG@10 up 6.1% over the current ranker
+Priyanka: does it use click data from all customers?
+Kenji: only from workspaces whose contracts allow product improvement use, about 70%. privacy review signed off last week
+Wanjiru: online test plan?
+Kenji: 10% of traffic for two weeks starting November 4, excluding regulated customers
+Priyanka: and if it wins?
+Kenji: then 50% in December and full rollout in January, after a second privacy check
+S: Kenji reported the learning-to-rank model v1 improved offline nDCG@10 by 6.1%, trained only on clicks from the roughly 70% of workspaces whose contracts allow it after privacy sign-off; an online test on 10% of traffic, excluding regulated customers, starts November 4.
+----
+D:
+Customer escalation: Ostrava Steelworks
+From: Petr Novotný (IT director)
+To: Callum Fraser
+
+Callum, our plant managers cannot search drawings and maintenance logs stored in our on-premise file servers, because your connector requires an outbound connection we don't allow from the plant network. We were told during the sale that an on-premise agent was available. If we can't search plant documents by the end of the year, we'll ask to end the contract early.
+Petr
+S: Ostrava Steelworks' Petr Novotný told Callum Fraser that plant managers can't search on-premise drawings and logs because the connector needs an outbound connection their plant network blocks, contrary to the on-premise agent promised in the sale, and threatened early termination otherwise.
+----
+D:
+Release notes, mobile 6.8
+- Shared-device mode: admins can mark device groups as shared. Logging out clears recent searches, cached files and offline pins.
+- Meeting briefs on mobile: open a brief from the calendar tab.
+- Right-to-left layout for Arabic and Hebrew (read-only editor).
+- Fixed: push notifications not arriving after reinstalling the app on Android 14.
+- Minimum versions: iOS 17 and Android 11.
+S: Mobile 6.8 adds admin-configured shared-device mode that clears searches, cached files and pins at logout, meeting briefs from the calendar tab and read-only right-to-left layouts, fixes Android 14 push after reinstall, and requires iOS 17 or Android 11.
+----
+D:
+Subject: Mentorship program, autumn cohort
+From: Learning & Development
+
+Applications for the autumn mentorship cohort are open until October 11. Mentees are matched with a mentor from another department for 6 months, meeting at least twice a month. This cohort has 40 places; last cohort had 110 applications, so we'll prioritize people who haven't taken part before. Mentors get a two-hour training session on October 23. Matching is announced on November 1. Apply through the form on the L&D wiki page.
+S: Applications for the autumn mentorship cohort close October 11, offering 40 places with cross-department mentors for six months, prioritizing first-timers; mentor training is October 23 and matches are announced November 1.
+----
+Q: what was the outcome of the vote?
+D:
+Design council, October 9
+Topic: replacing the icon set.
+Rohan: The current icons are inconsistent; 30% were drawn by different people over the years.
+Hana: A new set means updating 1,200 icons across web and mobile. About 6 weeks for one designer.
+Tala: We could adopt an open-source set and only draw the 40 product-specific icons ourselves.
+Vote: open-source set plus custom icons, 5 in favour, 1 against (Hana, who prefers a fully custom set for brand reasons).
+Next: Tala picks the set by October 23.
+S: The design council voted 5 to 1 to adopt an open-source icon set and draw only the 40 product-specific icons in-house; Hana voted against, preferring a fully custom set for brand reasons.
+----
+D:
+#content-platform
+Camille: DWG support is now planned for Q1 instead of Q2. we found a library that extracts text and renders previews
+Yusuf: licence?
+Camille: commercial, $24k a year. cheaper than building it, estimated at 4 engineer-months
+Yusuf: any customers waiting?
+Camille: Tallis Architects and two other firms, plus it helps the manufacturing deals
+Yusuf: ok, let's get Procurement started this week
+S: Camille moved DWG preview and text extraction from Q2 to Q1 using a commercial library at $24k a year, cheaper than four engineer-months of building it; it helps Tallis Architects, two other firms and manufacturing deals, and Procurement starts this week.
+----
+D:
+Postmortem: INC-925, stale search results in eu-west (October 16)
+Impact: For 5 hours, edits to documents in eu-west took up to 3 hours to appear in search. New documents were not affected.
+Cause: The Larkspur cutover changed the event format for permission updates. The indexer treated content edit events with the new format as permission-only changes and skipped re-indexing text.
+Resolution: Henrik Dahl deployed an indexer fix at 15:40 and re-indexed 420,000 edited documents.
+Actions: contract tests between Larkspur events and the indexer (Henrik); alert on the ratio of skipped events (Astrid).
+S: On October 16, eu-west document edits took up to 3 hours to appear in search because the indexer mistook Larkspur's new event format for permission-only changes; Henrik Dahl fixed it and re-indexed 420,000 documents, adding contract tests and an alert.
+----
+Q: is there a workaround?
+D:
+Ticket #63012, Meadowvale Hospital
+From: Sanjay Kulkarni
+"Our clinical protocols are PDFs with scanned pages. Search finds the title but not words inside the scan."
+Agent notes (Bukola): OCR for scanned PDFs is only enabled on the Enterprise plan; Meadowvale is on Team. Options: upgrade to Enterprise, or buy the OCR add-on for $2 per user per month. Workaround until then: add key terms to the document description field in SharePoint, which we index. Sent pricing to their account manager, Malik Johnson.
+S: Yes: until Meadowvale Hospital upgrades to Enterprise or buys the $2 per user OCR add-on, staff can add key terms to the SharePoint description field, which Corvel indexes.
+----
+D:
+Subject: Q4 hiring freeze
+From: Leon Hartmann, COO
+
+Hi all, given slower sales in Q3, we're pausing new roles for Q4. Backfills for people who leave are approved automatically. Offers already made will be honored, including the 11 people starting in October and November. Exceptions for new roles need CFO and COO approval and a business case. We'll revisit in January with the annual plan. This is a pause, not a signal of layoffs.
+Leon
+S: COO Leon Hartmann paused new roles for Q4 after slower Q3 sales, while auto-approving backfills and honoring existing offers, including 11 October and November starters; exceptions need CFO and COO approval, and the freeze is revisited in January.
+""")
+
+SUM_TRAIN.append(r"""
+Q: who needs to be told?
+D:
+#proj-atlas
+Marcus: cutover finished at 01:40 UTC. new billing system generated 18,400 invoices, all matched the dry run
+Zainab: EUR, GBP and USD spot checks look right, VAT rounding per invoice as planned
+Marcus: rollback window stays open until Sunday 22:00
+Ingrid: great work. please tell Support before they start at 8am, and post in #finance-ops so AR knows the new invoice numbers start at INV-2024-500000
+Marcus: will do both, and I'll email the CS leads about the new PDF layout
+S: Support must hear before their 8am start, AR through #finance-ops that new invoice numbers begin at INV-2024-500000, and the Customer Success leads about the new invoice PDF layout.
+----
+Q: how much will it save?
+D:
+Subject: Consolidating meeting room booking tools
+From: Katie Morgan
+
+Hi all, we currently pay for two tools to book rooms: Robin in London and Dublin ($14,400 a year) and the Google Calendar rooms feature everywhere else, which is free with our plan. From September, all offices will use Google Calendar rooms, and the Robin contract ends on August 31. The room displays outside each room will be replaced with Google-compatible tablets for a one-time cost of $6,200. Desk booking stays in the separate desk booking app.
+Katie
+S: Dropping Robin saves $14,400 a year from September, offset once by $6,200 for replacing the room display tablets.
+----
+Q: which teams are affected?
+D:
+Platform notice: Redis upgrade
+On July 20 between 06:00 and 07:00 UTC, the shared Redis clusters in us-east will be upgraded to version 7.2. Each node restarts once, causing up to 30 seconds of failed writes per node. Services using the shared clusters are notifications-svc, the session service, rate limiting at the API gateway and the autocomplete cache. Teams that run their own Redis are not affected. Owners of the four services listed should make sure their clients retry writes; the Platform team will be in #platform-ops during the window.
+S: The owners of notifications-svc, the session service, API gateway rate limiting and the autocomplete cache are affected, since these use the shared us-east Redis clusters being upgraded on July 20.
+----
+Q: what do I need to bring?
+D:
+Subject: Visa appointment for your move to Dublin
+From: Immigration team
+
+Hi Tomás, your Critical Skills Employment Permit was approved. Your appointment at the immigration office in Dublin is on September 4 at 10:15. Please bring your passport, the original permit letter, proof of your Dublin address (a lease or a letter from the temporary housing provider) and €300 for the residence card fee, paid by card. The fee can be expensed under "Relocation". Your residence card arrives by post within about 3 weeks.
+S: Tomás must bring his passport, the original permit letter, proof of his Dublin address such as a lease or housing provider letter, and €300 by card for the residence card fee, which he can expense.
+----
+Q: what is the status of the fix?
+D:
+#cx-escalations
+Oluchi: Blue Ridge Dental asked again about BILL-912, the calendar disconnect after plan upgrades
+Zainab: fix is merged. plan changes now migrate connector tokens to the new plan record
+Oluchi: when does it ship?
+Zainab: in tonight's billing deploy. I also wrote a script to find workspaces that lost tokens in the last 90 days, there are 37
+Oluchi: can we notify those 37?
+Zainab: list is in the ticket, go ahead
+S: The BILL-912 fix is merged and ships in tonight's billing deploy, migrating connector tokens on plan changes, and Zainab found 37 affected workspaces from the last 90 days that Oluchi can now notify.
+""")
+
+
+SUM_HELDOUT.append(r"""
+D:
+Subject: Greystone Capital, back in play
+From: Callum Fraser
+
+Team, some good news. Greystone Capital's CIO, Harriet Lowe, called me today. Six months after choosing the competitor's bundled suite, their search adoption is under 20% and their lawyers still can't search the document management system. She wants a proposal for 600 seats in the legal and compliance teams only, not the full 1,800. This time we have the financial services questionnaire ready. I'd like a solutions engineer for a two-week proof of concept starting November 11.
+Callum
+S: Callum Fraser reported that Greystone Capital's CIO Harriet Lowe wants a 600-seat proposal for legal and compliance after poor adoption of the competitor's suite, and he's requesting a solutions engineer for a two-week proof of concept from November 11.
+""")
+
+
+def main() -> int:
+    check_only = "--check" in sys.argv[1:]
+    datasets = {
+        "query_rewrite_train.jsonl": ("qr", parse_qr(QR_TRAIN)),
+        "query_rewrite_heldout.jsonl": ("qr", parse_qr(QR_HELDOUT)),
+        "summarize_train.jsonl": ("sum", parse_sum(SUM_TRAIN)),
+        "summarize_heldout.jsonl": ("sum", parse_sum(SUM_HELDOUT)),
+    }
+    next_id = {"qr": 1, "sum": 1}
+    for name, (prefix, rows) in datasets.items():
+        random.Random(f"searchtune-{name}").shuffle(rows)
+        lines = []
+        for row in rows:
+            row_id = f"{prefix}-{next_id[prefix]:04d}"
+            next_id[prefix] += 1
+            if prefix == "qr":
+                record = {"id": row_id, "history": row["history"], "query": row["query"], "rewrite": row["rewrite"]}
+            else:
+                record = {"id": row_id, "document": row["document"], "query": row["query"], "summary": row["summary"]}
+            lines.append(json.dumps(record, ensure_ascii=False))
+        text = "\n".join(lines) + "\n"
+        path = OUT / name
+        if check_only:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                print(f"{path} is out of date; run scripts/make_sample_data.py", file=sys.stderr)
+                return 1
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+        print(f"{name}: {len(rows)} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

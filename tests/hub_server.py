@@ -53,6 +53,7 @@ class HubState:
         self.requests: list[tuple[str, str]] = []
         self.commits: list[dict] = []
         self.failures: dict[str, list[int]] = {}
+        self.unrouted: list[tuple[str, str]] = []  # requests the stand-in does not implement (tests assert none)
 
     def fail_next(self, kind: str, status: int = 500, times: int = 1) -> None:
         self.failures.setdefault(kind, []).extend([status] * times)
@@ -153,6 +154,7 @@ class Handler(BaseHTTPRequestHandler):
                     return self._error(failures.pop(0), "Injected failure")
                 args = {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
                 return handler(self, query=query, **args)
+        self.state.unrouted.append((self.command, unquote(path)))
         self._error(404, f"test hub: no route for {self.command} {unquote(path)}")
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _dispatch

@@ -1,0 +1,226 @@
+"""`python -m evals eval`: end to end with offline W&B, a run folder with baseline comparison, --compare, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+QR_ROWS = [
+    {"history": ["who founded corvel", "Ana Reyes founded it in 2011."], "query": "where was she born",
+     "rewrite": "where was Ana Reyes born"},
+    {"history": [], "query": "what does corvel sell", "rewrite": "what does corvel sell"},
+    {"history": ["tell me about the atlas project"], "query": "who leads it", "rewrite": "who leads the atlas project"},
+    {"history": ["what is sso", "Single sign-on."], "query": "does corvel support it",
+     "rewrite": "does corvel support single sign-on"},
+]
+SUM_ROWS = [
+    {"document": "The atlas team moved the billing service to the new cluster. Latency fell by half.",
+     "query": "latency", "summary": "Moving billing to the new cluster halved latency."},
+    {"document": "Corvel hired three engineers for the search team in March.", "summary": "Search gained three engineers."},
+]
+RESULT_KEYS = {"model", "tasks", "packages", "created_at"}
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+class _Svg(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+
+def html_tags(path: Path) -> list[str]:
+    parser = _Svg()
+    parser.feed(path.read_text())
+    parser.close()
+    return parser.tags
+
+
+def eval_main(*args) -> int:
+    from evals.cli import main
+
+    return main([str(a) for a in args])
+
+
+def test_cli_end_to_end_with_offline_wandb(tmp_path, tiny_model_dir):
+    data = write_jsonl(tmp_path / "qr.jsonl", QR_ROWS)
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_MODE", "WANDB_API_KEY")}
+    env["HF_HUB_OFFLINE"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "evals", "eval", "--model", str(tiny_model_dir), "--task", "searchtune_qr_sample",
+         "--data", f"qr_sample={data}", "--limit", "4", "--output", str(out), "--wandb-mode", "offline"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("results.json", "predictions.jsonl", "report.md", "report.html"):
+        assert (out / name).is_file(), name
+    results = json.loads((out / "results.json").read_text())
+    assert set(results) == RESULT_KEYS
+    assert results["model"] == {"base": str(tiny_model_dir), "adapter": None}
+    task = results["tasks"]["searchtune_qr_sample"]
+    assert set(task) == {"dataset", "decoding", "metrics"}
+    assert task["dataset"]["n"] == 4 and task["dataset"]["path"] == str(data) and len(task["dataset"]["sha256"]) == 64
+    assert task["decoding"] == {"do_sample": False, "max_new_tokens": 64, "apply_chat_template": True, "batch_size": 16,
+                                "until": task["decoding"]["until"]}
+    assert set(task["metrics"]) == {"exact_match", "bleu", "rouge1_recall", "history_term_recall", "unnecessary_change_rate"}
+    for entry in task["metrics"].values():
+        assert set(entry) == {"value", "ci_low", "ci_high"} and entry["ci_low"] <= entry["value"] <= entry["ci_high"]
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(rows) == 4 and set(rows[0]) == {"task", "doc_id", "prompt", "input", "reference", "prediction",
+                                               "baseline_prediction", "scores", "baseline_scores"}
+    assert "svg" in html_tags(out / "report.html")
+    assert not (out / ".cache").exists()
+
+    inspect = subprocess.run([str(Path(sys.executable).parent / "wandb"), "leet", "inspect", "--summary", "--json",
+                              str(out / "wandb")], capture_output=True, text=True, timeout=120)
+    assert inspect.returncode == 0, inspect.stderr
+    summary = json.loads(inspect.stdout)["summary"]
+    assert summary["eval/searchtune_qr_sample/bleu"] == pytest.approx(task["metrics"]["bleu"]["value"])
+    assert summary["eval/searchtune_qr_sample/exact_match_ci_high"] == pytest.approx(task["metrics"]["exact_match"]["ci_high"])
+    assert summary["eval/predictions"]["nrows"] == 4
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory, tiny_model_dir):
+    """A training run folder as finetune.train leaves it: recipe, adapter (+ tokenizer), log history."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    run = tmp_path_factory.mktemp("run")
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+                           LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    model.save_pretrained(run / "adapter")
+    AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(run / "adapter")
+    (run / "recipe.yaml").write_text(yaml.safe_dump({
+        "model": {"name": str(tiny_model_dir), "gguf_file": None, "dtype": "float32"},
+        "eval": {"tasks": ["searchtune_qr_cast2020", "searchtune_sum_sample"]},
+    }))
+    (run / "log_history.json").write_text(json.dumps(
+        [{"loss": 3.1, "step": 1}, {"loss": 2.4, "step": 2}, {"eval_loss": 2.6, "step": 2}, {"loss": 2.0, "step": 3}]))
+    return run
+
+
+def _cast_data(tmp_path: Path) -> list[str]:
+    from test_eval_tasks import write_cast
+
+    paths = write_cast(tmp_path)
+    return [f"{key}={path}" for key, path in paths.items()]
+
+
+def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
+    data = _cast_data(tmp_path) + [f"sum_sample={write_jsonl(tmp_path / 'sum.jsonl', SUM_ROWS)}"]
+    args = ["--run", run_folder, "--baseline", "base", "--limit", "2", "--wandb-mode", "disabled"]
+    for pair in data:
+        args += ["--data", pair]
+    assert eval_main(*args) == 0
+    out = run_folder / "eval"
+    results = json.loads((out / "results.json").read_text())
+    recipe = yaml.safe_load((run_folder / "recipe.yaml").read_text())
+    assert results["model"] == {"base": recipe["model"]["name"], "adapter": str(run_folder / "adapter")}
+    cast = results["tasks"]["searchtune_qr_cast2020"]
+    assert set(cast) == {"dataset", "decoding", "metrics", "baseline", "comparison"}
+    assert {"bm25_ndcg@3", "bm25_ndcg@3_raw", "bm25_ndcg@3_manual", "dense_recall@10_manual"} <= cast["metrics"].keys()
+    assert set(cast["comparison"]["bleu"]) == {"delta", "ci_low", "ci_high"}
+    # Floor and ceiling do not depend on the model.
+    assert cast["baseline"]["metrics"]["bm25_mrr_manual"] == cast["metrics"]["bm25_mrr_manual"]
+    summ = results["tasks"]["searchtune_sum_sample"]
+    assert {"rouge1", "rouge2", "rougeL", "rougeLsum", "gen_length", "compression_ratio",
+            "semantic_similarity"} <= summ["metrics"].keys()
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(rows) == 4 and all(r["baseline_prediction"] is not None and r["baseline_scores"] for r in rows)
+    assert any(r["prediction"] != r["baseline_prediction"] for r in rows)  # the adapter really was switched off
+    report_md = (out / "report.md").read_text()
+    assert "floor (raw utterance)" in report_md and "Biggest wins" in report_md and "Biggest losses" in report_md
+    tags = html_tags(out / "report.html")
+    assert tags.count("svg") >= 3 and "polyline" in tags and "circle" in tags  # bars, loss curve, scatter
+
+    # --compare: the tuned run against a base-model eval of the same data, example by example.
+    base_out = tmp_path / "base-eval"
+    assert eval_main("--model", recipe["model"]["name"], "--task", "searchtune_sum_sample",
+                     "--data", data[-1], "--limit", "2", "--output", base_out, "--wandb-mode", "disabled") == 0
+    compared = tmp_path / "compare"
+    assert eval_main("--compare", base_out, run_folder, "--output", compared) == 0
+    comparison = json.loads((compared / "comparison.json").read_text())
+    assert list(comparison["tasks"]) == ["searchtune_sum_sample"]
+    delta = comparison["tasks"]["searchtune_sum_sample"]["comparison"]["rougeL"]
+    tuned = summ["metrics"]["rougeL"]["value"]
+    base = json.loads((base_out / "results.json").read_text())["tasks"]["searchtune_sum_sample"]["metrics"]["rougeL"]["value"]
+    assert delta["delta"] == pytest.approx(tuned - base)
+    assert (compared / "report.html").is_file() and (compared / "report.md").is_file()
+
+
+# ---------------------------------------------------------------------------------------------- errors
+
+
+def _error(capsys, *args) -> str:
+    assert eval_main(*args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+def test_unknown_task_suggests_the_nearest_name(capsys, tmp_path, tiny_model_dir):
+    err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_canrd", "--output", tmp_path)
+    assert err.startswith("error: --task searchtune_qr_canrd: unknown task; did you mean `searchtune_qr_canard`?")
+
+
+def test_missing_data_file(capsys, tmp_path, tiny_model_dir):
+    err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_canard", "--data",
+                 f"canard={tmp_path / 'dev.jsonl'}", "--output", tmp_path)
+    assert err == (f"error: task searchtune_qr_canard: data file {tmp_path / 'dev.jsonl'} does not exist; "
+                   "pass --data canard=PATH or set SEARCHTUNE_DATA_ROOT")
+
+
+def test_missing_column(capsys, tmp_path, tiny_model_dir):
+    bad = write_jsonl(tmp_path / "qr.jsonl", [{"history": [], "query": "q"}])
+    err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_sample", "--data", f"qr_sample={bad}",
+                 "--output", tmp_path)
+    assert err == f"error: task searchtune_qr_sample: {bad} line 1 has no column `rewrite`; this task needs query, rewrite"
+
+
+def test_unknown_data_key(capsys, tmp_path, tiny_model_dir):
+    err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_sample", "--data", "canrd=/x.jsonl",
+                 "--output", tmp_path)
+    assert err.startswith("error: --data canrd=...: unknown data key; did you mean `canard`?")
+
+
+def test_compare_with_an_empty_predictions_file(capsys, tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps({"model": {}, "tasks": {}}))
+        (tmp_path / name / "predictions.jsonl").write_text("")
+    err = _error(capsys, "--compare", tmp_path / "a", tmp_path / "b", "--output", tmp_path / "c")
+    assert err == (f"error: --compare {tmp_path / 'a'}: {tmp_path / 'a' / 'predictions.jsonl'} is empty; "
+                   "re-run the eval")
+
+
+def test_adapter_for_another_base_model(capsys, tmp_path, tiny_model_dir):
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    other = LlamaForCausalLM(LlamaConfig(vocab_size=400, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
+                                         num_attention_heads=4, num_key_value_heads=2))
+    get_peft_model(other, LoraConfig(r=4, target_modules=["q_proj", "v_proj"])).save_pretrained(tmp_path / "adapter")
+    data = write_jsonl(tmp_path / "qr.jsonl", QR_ROWS)
+    err = _error(capsys, "--model", tiny_model_dir, "--adapter", tmp_path / "adapter", "--task", "searchtune_qr_sample",
+                 "--data", f"qr_sample={data}", "--output", tmp_path / "out")
+    assert err == (f"error: --adapter {tmp_path / 'adapter'} does not fit base model `{tiny_model_dir}` (size "
+                          "mismatch for base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight: "
+                          "adapter [4, 64], base model [4, 32]); pass the model it was trained on with --model")
