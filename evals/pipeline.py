@@ -316,12 +316,18 @@ def prediction_rows(task: str, tuned: list[dict], base: list[dict] | None, aggre
             "prompt": sample["arguments"][0][0],
             "input": given,
             "reference": reference,
-            "prediction": sample["filtered_resps"][0],
-            "baseline_prediction": other["filtered_resps"][0] if other else None,
+            "prediction": _response(sample),
+            "baseline_prediction": _response(other) if other else None,
             "scores": {m: sample.get(m) for m in aggregates},
             "baseline_scores": {m: other.get(m) for m in aggregates} if other else None,
         }))
     return rows
+
+
+def _response(sample: dict):
+    """The generated text; for multiple-choice tasks, the (log-likelihood, is-greedy) of every choice."""
+    responses = sample["filtered_resps"]
+    return responses[0] if len(responses) == 1 else responses
 
 
 def write_predictions(path: Path, rows: list[dict]) -> None:

@@ -117,6 +117,9 @@ class TrainSection(Section):
     packing: bool = Field(
         True, description="Pack examples into padding-free rows (best-fit decreasing); the loss is unchanged."
     )
+    group_by_length: bool = Field(
+        False, description="Batch examples of similar length together (less padding when packing is off)."
+    )
     gradient_checkpointing: bool = Field(False, description="Trade compute for activation memory.")
     logging_steps: int = Field(5, ge=1, description="Log loss every this many steps.")
     eval_steps: int | None = Field(None, ge=1, description="Compute eval loss every this many steps (needs eval data).")

@@ -65,6 +65,7 @@ def train(args) -> int:
             gradient_accumulation_steps=t.grad_accum, learning_rate=t.learning_rate, lr_scheduler_type=t.lr_scheduler,
             warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay, max_grad_norm=t.max_grad_norm,
             gradient_checkpointing=t.gradient_checkpointing,
+            train_sampling_strategy="group_by_length" if t.group_by_length else "random",
             packing=t.packing, max_length=recipe.data.max_length, completion_only_loss=True,
             logging_steps=t.logging_steps, logging_first_step=True,
             eval_strategy="steps" if (has_eval and t.eval_steps) else "no", eval_steps=t.eval_steps,
