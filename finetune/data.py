@@ -111,9 +111,14 @@ def _read_hub(source: Source) -> list[tuple[int, object]]:
     return [(i + 1, row) for i, row in enumerate(ds)]
 
 
-def _clean(value, name: str, list_of_str: bool = False):
-    """Coerce a field to the task's type; return (value, error reason or None)."""
-    if list_of_str:
+def _clean(value, name: str, kind: str):
+    """Coerce a field to the task's type; return (value, error reason or None).
+
+    kind: "list" (history: a list of strings), "text", or "target". A list of strings where text belongs is
+    joined with spaces (sentence-split documents); for a target it means several references, and the first is
+    trained on.
+    """
+    if kind == "list":
         if value is None:
             return [], None
         if isinstance(value, str):
@@ -123,7 +128,9 @@ def _clean(value, name: str, list_of_str: bool = False):
         return value, None
     if value is None:
         return None, None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return (value[0] if kind == "target" else " ".join(value)), None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
         return str(value), None
     if not isinstance(value, str):
         return None, f"field `{name}` must be a string, got {type(value).__name__}"
@@ -150,7 +157,8 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
                 if name in tasks.REQUIRED_FIELDS[task] and column not in row:
                     reason = f"missing field `{column}`" + (f" (mapped from `{name}`)" if column != name else "")
                     break
-                value, reason = _clean(row.get(column), column, list_of_str=(name == "history"))
+                kind = "list" if name == "history" else "target" if name == tasks.TARGET_FIELD[task] else "text"
+                value, reason = _clean(row.get(column), column, kind)
                 if reason:
                     break
                 rec[name] = value
