@@ -20,15 +20,23 @@ from finetune.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from evals.pipeline import searchtune_tasks
+    from evals.tasks.utils import DATA_KEYS
+
     p = argparse.ArgumentParser(prog="searchtune eval", description=__doc__.splitlines()[0])
     p.add_argument("--model", help="base model: Hub id, local folder, .gguf file or `smollm2-135m-instruct` "
                                    "(default with --run: the recipe's model.name)")
     p.add_argument("--adapter", help="PEFT adapter folder to evaluate on top of --model")
     p.add_argument("--run", help="training run folder: its recipe.yaml gives model and tasks, its adapter/ is evaluated")
     p.add_argument("--task", action="append", default=[],
-                   help="task name(s), comma-separated or repeated (default with --run: the recipe's eval.tasks)")
+                   help="task name(s), comma-separated or repeated (default with --run: the recipe's eval.tasks); "
+                        f"searchtune tasks: {', '.join(searchtune_tasks())}; any lm-eval task name also works")
     p.add_argument("--data", action="append", default=[], metavar="KEY=PATH",
-                   help="data file for a task's source key, e.g. canard=/data/canard/dev.jsonl (repeatable)")
+                   help=f"data file for a source key, e.g. canard=/data/canard/dev.jsonl (repeatable); keys: "
+                        f"{', '.join(DATA_KEYS)}; default files live under $SEARCHTUNE_DATA_ROOT (../shared/data)")
+    p.add_argument("--instruction", action="append", default=[], metavar="KEY=TEXT",
+                   help="the instruction the model was trained with for a source key (repeatable); "
+                        "default: the task's own")
     p.add_argument("--limit", type=int, help="score at most N examples per task")
     p.add_argument("--batch-size", default="16", help="generation batch size, or `auto` (default 16)")
     p.add_argument("--output", help="output folder (default with --run: RUN_DIR/eval)")
@@ -49,13 +57,13 @@ def _batch_size(value: str) -> int | str:
     raise UserError(f"--batch-size {value}: use a positive integer or `auto`")
 
 
-def _data(pairs: list[str]) -> dict[str, str]:
+def _pairs(option: str, pairs: list[str], example: str) -> dict[str, str]:
     out = {}
     for pair in pairs:
-        key, sep, path = pair.partition("=")
-        if not sep or not key or not path:
-            raise UserError(f"--data {pair}: use KEY=PATH, e.g. --data canard=/data/canard/dev.jsonl")
-        out[key] = path
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise UserError(f"{option} {pair}: use KEY=VALUE, e.g. {option} {example}")
+        out[key] = value
     return out
 
 
@@ -124,8 +132,11 @@ def _mismatch(error: Exception) -> str:
 
 
 def run_eval(args) -> int:
+    from evals import pipeline
+
     tasks = _tasks(args.task)
-    data = _data(args.data)
+    data = _pairs("--data", args.data, "canard=/data/canard/dev.jsonl")
+    instructions = _pairs("--instruction", args.instruction, '"aeslc=Write the subject line of the email."')
     batch_size = _batch_size(args.batch_size)
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit {args.limit}: use a positive number")
@@ -142,6 +153,7 @@ def run_eval(args) -> int:
             model_name, gguf_file = model_cfg.get("name"), model_cfg.get("gguf_file")
         dtype = model_cfg.get("dtype") or "auto"
         tasks = tasks or list((recipe.get("eval") or {}).get("tasks") or [])
+        instructions = {**pipeline.recipe_instructions(recipe), **instructions}
         project = (recipe.get("logging") or {}).get("project") or project
         adapter = run_dir / "adapter"
         if not adapter.is_dir():
@@ -156,13 +168,11 @@ def run_eval(args) -> int:
     if args.baseline and adapter is None:
         raise UserError("--baseline base compares against the adapter-free model: pass --adapter or --run")
 
-    from evals import pipeline
-
-    pipeline.load_tasks(tasks, data)  # unknown tasks and bad data files fail before the model loads
+    pipeline.load_tasks(tasks, data, instructions)  # unknown tasks and bad data files fail before the model loads
     model, tokenizer = load_model(model_name, adapter, gguf_file, dtype)
     results = pipeline.evaluate(
         model, tokenizer, tasks, output, limit=args.limit, batch_size=batch_size, baseline=bool(args.baseline),
-        data=data, run_dir=run_dir, wandb_mode=args.wandb_mode, wandb_project=project,
+        data=data, instructions=instructions, run_dir=run_dir, wandb_mode=args.wandb_mode, wandb_project=project,
         model_info={"base": model_name, "adapter": str(adapter) if adapter else None},
     )
     print(summary_text(results))

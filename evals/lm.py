@@ -106,13 +106,18 @@ class SearchtuneLM(LM):
 
     def _read_cache(self) -> dict[str, str]:
         cache = {}
-        if self.cache_file and self.cache_file.is_file():
-            for line in self.cache_file.read_text(encoding="utf-8").splitlines():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:  # a line cut short by the interruption we are resuming from
-                    continue
-                cache[row["key"]] = row["output"]
+        if not (self.cache_file and self.cache_file.is_file()):
+            return cache
+        text = self.cache_file.read_text(encoding="utf-8")
+        for line in text.splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by the interruption we are resuming from
+                continue
+            cache[row["key"]] = row["output"]
+        if text and not text.endswith("\n"):
+            with self.cache_file.open("a", encoding="utf-8") as f:
+                f.write("\n")  # so the next result does not land on the cut-short line
         return cache
 
     def _append_cache(self, rows: list[tuple[str, str]]) -> None:

@@ -29,7 +29,7 @@ TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 PACKAGES = ("torch", "transformers", "peft", "lm_eval", "datasets", "sacrebleu", "rouge_score", "bm25s",
             "sentence-transformers", "wandb")
 # Doc fields that are plumbing rather than model input.
-_NOT_INPUT = ("references", "source", "collection")
+_NOT_INPUT = ("references", "source", "collection", "instruction")
 
 
 def searchtune_tasks() -> list[str]:
@@ -43,28 +43,58 @@ def task_utils():
     return utils
 
 
-def check_data(data: dict[str, str] | None) -> None:
-    keys = task_utils().DATA_KEYS
-    for key in data or {}:
+# Where a recipe's training source lives -> the eval source key that holds the same kind of data.
+_FOLDER_KEYS = {"canard": "canard", "trec-cast": "cast2020", "dialogsum": "dialogsum", "aeslc": "aeslc",
+                "scitldr": "scitldr"}
+_SAMPLE_KEYS = {"query_rewrite": "qr_sample", "summarize": "sum_sample"}
+
+
+def recipe_instructions(recipe: dict) -> dict[str, str]:
+    """Source key -> the instruction a recipe trained that kind of data with (only where it set one).
+
+    Keys come from the training file's folder under the data root (dialogsum/train.jsonl -> dialogsum) or from
+    `sample:` paths, so a model trained on a mixture with per-source instructions is evaluated with the same ones.
+    """
+    data = recipe.get("data") or {}
+    sources = data.get("train") or []
+    out: dict[str, str] = {}
+    for source in [sources] if isinstance(sources, dict) else sources:
+        instruction = source.get("instruction") or data.get("instruction")
+        path = str(source.get("path") or "")
+        key = _SAMPLE_KEYS.get(data.get("task")) if path.startswith("sample:") else _FOLDER_KEYS.get(Path(path).parent.name)
+        if instruction and key:
+            out.setdefault(key, instruction)
+    return out
+
+
+def _check_keys(option: str, given: dict | None, keys) -> None:
+    keys = list(keys)
+    for key in given or {}:
         if key not in keys:
             close = difflib.get_close_matches(key, keys, n=1)
             hint = f"did you mean `{close[0]}`? " if close else ""
-            raise UserError(f"--data {key}=...: unknown data key; {hint}known keys: {', '.join(keys)}")
+            raise UserError(f"{option} {key}=...: unknown key; {hint}known keys: {', '.join(keys)}")
 
 
 @functools.lru_cache(maxsize=4)
-def _manager(include_defaults: bool, data: tuple[tuple[str, str], ...]):
+def _manager(include_defaults: bool, data: tuple, instructions: tuple):
     from lm_eval.tasks import TaskManager
 
-    return TaskManager(include_path=str(TASKS_DIR), include_defaults=include_defaults,
-                       metadata={"searchtune_data": dict(data)} if data else None)
+    metadata = {k: dict(v) for k, v in (("searchtune_data", data), ("searchtune_instructions", instructions)) if v}
+    return TaskManager(include_path=str(TASKS_DIR), include_defaults=include_defaults, metadata=metadata or None)
 
 
-def task_manager(names: list[str], data: dict[str, str] | None = None):
-    """A TaskManager that knows the requested names; lm-eval's own 14k-task index (5 s) only when needed."""
-    check_data(data)
+def task_manager(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None):
+    """A TaskManager that knows the requested names; lm-eval's own 14k-task index (5 s) only when needed.
+
+    data: source key -> file; instructions: source key -> instruction text (see evals/tasks/utils.py).
+    """
+    utils = task_utils()
+    _check_keys("--data", data, utils.DATA_KEYS)
+    _check_keys("--instruction", instructions, utils.SOURCES)
     ours = set(searchtune_tasks())
-    manager = _manager(any(n not in ours for n in names), tuple(sorted((data or {}).items())))
+    manager = _manager(any(n not in ours for n in names), tuple(sorted((data or {}).items())),
+                       tuple(sorted((instructions or {}).items())))
     known = set(manager.all_tasks)
     for name in names:
         if name not in known:
@@ -77,8 +107,8 @@ def task_manager(names: list[str], data: dict[str, str] | None = None):
     return manager
 
 
-def load_tasks(names: list[str], data: dict[str, str] | None = None) -> dict:
-    loaded = task_manager(names, data).load(list(names))
+def load_tasks(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None) -> dict:
+    loaded = task_manager(names, data, instructions).load(list(names))
     for task in loaded["tasks"].values():
         if task.get_config("num_fewshot") is None:
             task.set_config(key="num_fewshot", value=0)
@@ -104,6 +134,7 @@ def evaluate(
     batch_size: int | str = 16,
     baseline: bool | str = False,
     data: dict[str, str] | None = None,
+    instructions: dict[str, str] | None = None,
     run_dir=None,
     wandb_run=None,
     wandb_mode: str = "auto",
@@ -111,6 +142,9 @@ def evaluate(
     model_info: dict,
 ) -> dict:
     """Score `model` (and, with `baseline`, the same model with its adapter switched off) on `tasks`.
+
+    `data` maps source keys to data files, `instructions` source keys to the instruction the model was trained with
+    (evals/tasks/utils.py lists the keys).
 
     Returns the results.json content. Generations are cached in OUTPUT/.cache while running, so an interrupted
     eval started again with the same arguments continues where it stopped; the cache is removed on success.
@@ -123,7 +157,7 @@ def evaluate(
     output_dir = Path(output_dir)
     if baseline and not _is_peft(model):
         raise UserError("--baseline base: the model has no adapter to switch off; pass --adapter or --run")
-    loaded = load_tasks(tasks, data)
+    loaded = load_tasks(tasks, data, instructions)
     output_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = output_dir / ".cache"
     fingerprint = hashlib.sha256(json.dumps(model_info, sort_keys=True).encode()).hexdigest()[:12]
@@ -154,7 +188,7 @@ def evaluate(
 
 
 def summarize(tasks: dict, runs: dict, data: dict | None, model_info: dict) -> tuple[dict, list[dict]]:
-    out_tuned, batch_used = runs["tuned"]
+    out_tuned, batch_size = runs["tuned"]
     base = runs.get("base")
     results = {
         "model": {"base": str(model_info.get("base")), "adapter": _str_or_none(model_info.get("adapter"))},
@@ -169,7 +203,7 @@ def summarize(tasks: dict, runs: dict, data: dict | None, model_info: dict) -> t
         aggregates = _aggregates(task)
         entry = {
             "dataset": dataset_info(task, data, n=len(tuned_samples)),
-            "decoding": decoding_info(task, batch_used),
+            "decoding": decoding_info(task, batch_size),
             "metrics": score_metrics(tuned_samples, aggregates, out_tuned["results"].get(name, {})),
         }
         if base_samples is not None:
@@ -190,9 +224,9 @@ def _samples(out: dict, task: str) -> list[dict]:
 
 def _aggregates(task) -> dict[str, str | None]:
     """Metric -> name of its evals.metrics aggregate ("mean", "bleu"), or None when it has no bootstrap form."""
-    from evals.metrics import AGGREGATES
-
     from lm_eval.api.metrics import mean as lm_mean
+
+    from evals.metrics import AGGREGATES
 
     ours = (TASKS_DIR / "utils.py").resolve()
     names = {}

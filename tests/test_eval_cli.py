@@ -99,16 +99,24 @@ def test_cli_end_to_end_with_offline_wandb(tmp_path, tiny_model_dir):
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory, tiny_model_dir):
     """A training run folder as finetune.train leaves it: recipe, adapter (+ tokenizer), log history."""
+    import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     run = tmp_path_factory.mktemp("run")
     model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
-                           LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+                           LoraConfig(r=4, target_modules=["q_proj", "v_proj", "o_proj"]))
+    # Large random LoRA weights, so that the adapter visibly changes the (tiny, random) model's output.
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_" in name:
+                p.normal_(0, 1.0)
     model.save_pretrained(run / "adapter")
     AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(run / "adapter")
     (run / "recipe.yaml").write_text(yaml.safe_dump({
         "model": {"name": str(tiny_model_dir), "gguf_file": None, "dtype": "float32"},
+        "data": {"task": "summarize", "train": [{"path": "sample:summarize_train.jsonl", "instruction": "Sum it up."}]},
         "eval": {"tasks": ["searchtune_qr_cast2020", "searchtune_sum_sample"]},
     }))
     (run / "log_history.json").write_text(json.dumps(
@@ -146,6 +154,8 @@ def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert len(rows) == 4 and all(r["baseline_prediction"] is not None and r["baseline_scores"] for r in rows)
     assert any(r["prediction"] != r["baseline_prediction"] for r in rows)  # the adapter really was switched off
+    # The recipe trained summaries with its own instruction, so the eval prompts use it too.
+    assert all("Sum it up." in r["prompt"] for r in rows if r["task"] == "searchtune_sum_sample")
     report_md = (out / "report.md").read_text()
     assert "floor (raw utterance)" in report_md and "Biggest wins" in report_md and "Biggest losses" in report_md
     tags = html_tags(out / "report.html")
@@ -198,7 +208,7 @@ def test_missing_column(capsys, tmp_path, tiny_model_dir):
 def test_unknown_data_key(capsys, tmp_path, tiny_model_dir):
     err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_sample", "--data", "canrd=/x.jsonl",
                  "--output", tmp_path)
-    assert err.startswith("error: --data canrd=...: unknown data key; did you mean `canard`?")
+    assert err.startswith("error: --data canrd=...: unknown key; did you mean `canard`?")
 
 
 def test_compare_with_an_empty_predictions_file(capsys, tmp_path):
@@ -224,3 +234,80 @@ def test_adapter_for_another_base_model(capsys, tmp_path, tiny_model_dir):
     assert err == (f"error: --adapter {tmp_path / 'adapter'} does not fit base model `{tiny_model_dir}` (size "
                           "mismatch for base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight: "
                           "adapter [4, 64], base model [4, 32]); pass the model it was trained on with --model")
+
+
+# ------------------------------------------------------------------------------------------------ W&B
+
+MINI_RESULTS = {"model": {"base": "m", "adapter": None}, "tasks": {"t": {"metrics": {"bleu": {"value": 12.5, "ci_low": 10.0,
+                                                                                        "ci_high": 15.0}}}}}
+
+
+def _eval_output(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps(MINI_RESULTS))
+    write_jsonl(folder / "predictions.jsonl", [{"task": "t", "doc_id": 0, "input": "x", "reference": "y",
+                                                "prediction": "z", "scores": {"bleu": [1.0] * 10}}])
+    return folder
+
+
+def test_eval_logs_into_the_active_training_run(tmp_path):
+    import wandb
+
+    from evals import tracking
+
+    out = _eval_output(tmp_path / "eval")
+    run = wandb.init(mode="offline", dir=str(tmp_path), project="searchtune", settings=wandb.Settings(silent=True))
+    try:
+        assert tracking.log_eval(MINI_RESULTS, out, mode="offline") is run
+        assert wandb.run is run  # the training run stays open for the trainer to finish
+    finally:
+        run.finish()
+    inspect = subprocess.run([str(Path(sys.executable).parent / "wandb"), "leet", "inspect", "--summary", "--json",
+                              str(tmp_path / "wandb")], capture_output=True, text=True, timeout=120)
+    assert json.loads(inspect.stdout)["summary"]["eval/t/bleu_ci_low"] == 10.0
+
+
+def test_wandb_init_failure_falls_back_to_offline(tmp_path, monkeypatch, capsys):
+    import wandb
+
+    from evals import tracking
+
+    modes = []
+
+    class FakeRun:
+        id, summary = "x", {}
+
+        def log(self, data):
+            pass
+
+        def log_artifact(self, artifact):
+            pass
+
+        def finish(self):
+            modes.append("finished")
+
+    def fake_init(mode, **kwargs):
+        modes.append(mode)
+        assert kwargs["settings"].init_timeout == tracking.INIT_TIMEOUT_S
+        if mode == "online":
+            raise wandb.errors.CommError("timed out waiting for the W&B server")
+        return FakeRun()
+
+    monkeypatch.setattr(wandb, "init", fake_init)
+    monkeypatch.setattr(wandb, "run", None)
+    tracking.log_eval(MINI_RESULTS, _eval_output(tmp_path / "eval"), mode="online")
+    assert modes == ["online", "offline", "finished"]
+    warning = capsys.readouterr().err.strip()
+    assert warning == ("[searchtune] warning: wandb.init (online) failed (timed out waiting for the W&B server); "
+                       "logging offline instead")
+
+
+def test_recipe_instructions_map_training_sources_to_eval_sources():
+    from evals.pipeline import recipe_instructions
+
+    mixture = yaml.safe_load((REPO / "recipes" / "summarize" / "mixture-smollm2-135m-lora.yaml").read_text())
+    found = recipe_instructions(mixture)
+    assert set(found) == {"dialogsum", "aeslc", "scitldr"}
+    assert found["aeslc"] == mixture["data"]["train"][1]["instruction"]
+    assert recipe_instructions({"data": {"task": "query_rewrite", "instruction": "Rewrite.",
+                                         "train": {"path": "/abs/canard/train.jsonl"}}}) == {"canard": "Rewrite."}

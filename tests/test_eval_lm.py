@@ -78,15 +78,17 @@ def test_results_stream_to_the_cache_and_an_interrupted_run_resumes(model_and_to
     assert len(cache.read_text().splitlines()) == 2  # each finished batch is on disk at once
 
     # A cached answer the model would never give proves the resumed run reads the cache instead of regenerating.
+    # The interruption may also leave a line cut short: it is skipped, and later results start on a line of their own.
     with cache.open("a") as f:
-        f.write(json.dumps({"key": request_key(*requests[3].args), "output": "CACHED"}) + "\n")
+        f.write(json.dumps({"key": request_key(*requests[3].args), "output": "CACHED"}) + "\n" + '{"key": "ab')
     resumed = SearchtuneLM(model, tokenizer, batch_size=4, cache_file=cache)
     generated = []
     resumed._generate = lambda batch: generated.extend(batch) or real(batch)
     out = resumed.generate_until(requests, disable_tqdm=True)
     assert len(generated) == 1 and out[3] == "CACHED"
     assert out[:3] == SearchtuneLM(model, tokenizer, batch_size=4).generate_until(requests[:3], disable_tqdm=True)
-    assert len(cache.read_text().splitlines()) == 4
+    lines = cache.read_text().splitlines()
+    assert len(lines) == 5 and sum(line.endswith("}") for line in lines) == 4
 
 
 def test_auto_batch_size_halves_on_out_of_memory(model_and_tokenizer):

@@ -103,6 +103,10 @@ def test_task_instructions_for_subject_lines_and_tldrs(tmp_path):
     assert doc["document"] == "We study X. It works." and len(doc["references"]) == 2
     assert utils.doc_to_text(doc).startswith(utils.SCITLDR_INSTRUCTION)
     assert utils.load_dataset("dialogsum", data)["test"][0]["references"] == ["a", "b", "c"]
+    # A model trained with another instruction is evaluated with that instruction.
+    doc = utils.load_dataset("aeslc", data, {"aeslc": "Title this email in 2 to 6 words."})["test"][0]
+    assert utils.doc_to_text(doc) == user_message("summarize", {"document": "Meeting moved to 3pm."},
+                                                  "Title this email in 2 to 6 words.")
 
 
 def test_missing_data_file_and_column_are_user_errors(tmp_path):

@@ -6,9 +6,14 @@ Data files: each task names a source key (`dataset_kwargs.source` in its YAML). 
 metadata["searchtune_data"][key] (the CLI's `--data KEY=PATH`, or `lm_eval --metadata`), else the default
 path under $SEARCHTUNE_DATA_ROOT (default: <repo>/../shared/data), or the bundled sample file.
 
+Instructions: a task's default (finetune.tasks.DEFAULT_INSTRUCTIONS, or the source's own below) unless
+metadata["searchtune_instructions"][key] (the CLI's `--instruction KEY=TEXT`) replaces it, for models trained with
+another instruction (a recipe source's `instruction`): the eval prompt must be the training prompt.
+
 Every doc is normalized to one shape per task type, so prompts and metrics do not care where a row came from:
-  query_rewrite: {"source", "id", "history": [str], "query": str, "references": [str], "qid", "collection"}
-  summarize:     {"source", "id", "document": str, "query": str | None, "references": [str]}
+  query_rewrite: {"source", "id", "instruction", "history": [str], "query": str, "references": [str],
+                  "qid", "collection"}  (the last two for CAsT only)
+  summarize:     {"source", "id", "instruction", "document": str, "query": str | None, "references": [str]}
 """
 
 from __future__ import annotations
@@ -162,11 +167,15 @@ def read_rows(key: str, overrides: dict | None = None) -> tuple[Path, list[dict]
     return path, docs
 
 
-def load_dataset(source: str, searchtune_data: dict | None = None, **_metadata):
+def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_instructions: dict | None = None,
+                 **_metadata):
     """lm-eval `custom_dataset`: called with the task metadata and `dataset_kwargs` (which names the source)."""
     import datasets
 
     _, docs = read_rows(source, searchtune_data)
+    instruction = (searchtune_instructions or {}).get(source) or SOURCES[source].instruction
+    for doc in docs:
+        doc["instruction"] = instruction
     if source == "cast2020":
         collection = resolve_path(COLLECTION_KEY, searchtune_data)
         if not (collection / "judged_pairs.jsonl").is_file():
@@ -181,8 +190,7 @@ def load_dataset(source: str, searchtune_data: dict | None = None, **_metadata):
 
 def doc_to_text(doc: dict) -> str:
     """The user turn exactly as training builds it; lm-eval's chat templating wraps it like render_prompt."""
-    src = SOURCES[doc["source"]]
-    return user_message(src.kind, doc, src.instruction)
+    return user_message(SOURCES[doc["source"]].kind, doc, doc["instruction"])
 
 
 def doc_to_target(doc: dict) -> str:
