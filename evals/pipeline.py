@@ -30,6 +30,10 @@ PACKAGES = ("torch", "transformers", "peft", "lm_eval", "datasets", "sacrebleu",
             "sentence-transformers", "wandb")
 # Doc fields that are plumbing rather than model input.
 _NOT_INPUT = ("references", "source", "collection", "instruction")
+# Docs per lm-eval pass. Each pass's samples are written to predictions.jsonl as prediction rows and dropped, keeping
+# only the per-example scores, so memory stays flat however many examples a task has. Tasks with a metric that only
+# lm-eval can aggregate (no per-example form here) run in one pass.
+PASS_DOCS = 1000
 
 
 def searchtune_tasks() -> list[str]:
@@ -163,22 +167,36 @@ def evaluate(
     fingerprint = hashlib.sha256(json.dumps(model_info, sort_keys=True).encode()).hexdigest()[:12]
 
     variants = [("tuned", nullcontext)] + ([("base", model.disable_adapter)] if baseline else [])
-    runs = {}
-    for variant, context in variants:
-        lm = SearchtuneLM(model, tokenizer, batch_size=batch_size,
-                          cache_file=cache_dir / f"generations-{variant}-{fingerprint}.jsonl")
-        log.info("Evaluating the %s model on %s", variant, ", ".join(loaded["tasks"]))
-        with context():
-            out = evaluator.evaluate(
-                lm=lm, task_dict=loaded, limit=limit, bootstrap_iters=0, log_samples=True, apply_chat_template=True,
-            )
-        runs[variant] = (out, lm.batch_size)
+    lms = {variant: SearchtuneLM(model, tokenizer, batch_size=batch_size,
+                                 cache_file=cache_dir / f"generations-{variant}-{fingerprint}.jsonl")
+           for variant, _ in variants}
+    task_objs = loaded["tasks"]
+    aggregates = {name: _aggregates(task) for name, task in task_objs.items()}
+    runs = {variant: {"scores": {name: [] for name in task_objs}, "results": {}} for variant, _ in variants}
+    partial = output_dir / "predictions.jsonl.partial"
+    with partial.open("w", encoding="utf-8") as f:
+        for kwargs, offset in _passes(loaded, limit, aggregates):
+            outs = {}
+            for variant, context in variants:
+                log.info("Evaluating the %s model on %s", variant, ", ".join(kwargs["task_dict"]["tasks"]))
+                with context():
+                    outs[variant] = evaluator.evaluate(lm=lms[variant], bootstrap_iters=0, log_samples=True,
+                                                       apply_chat_template=True, **kwargs)
+            for name in kwargs["task_dict"]["tasks"]:
+                tuned = _samples(outs["tuned"], name, offset)
+                base = _samples(outs["base"], name, offset) if baseline else None
+                for row in prediction_rows(name, tuned, base, aggregates[name]):
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                for variant, samples in (("tuned", tuned), ("base", base)):
+                    if samples is not None:
+                        runs[variant]["scores"][name] += [_scores(s, aggregates[name]) for s in samples]
+                        runs[variant]["results"][name] = outs[variant]["results"].get(name, {})
+    partial.replace(output_dir / "predictions.jsonl")
 
-    results, predictions = summarize(loaded["tasks"], runs, data, model_info)
+    results = summarize(task_objs, runs, lms["tuned"].batch_size, data, model_info)
     (output_dir / "results.json").write_text(json.dumps(results, indent=2, default=str, allow_nan=False) + "\n")
-    write_predictions(output_dir / "predictions.jsonl", predictions)
     history = load_log_history(run_dir)
-    report.write_reports(output_dir, results, predictions, log_history=history)
+    report.write_reports(output_dir, results, PredictionsFile(output_dir / "predictions.jsonl"), log_history=history)
     tracking.log_eval(results, output_dir, run=wandb_run, mode=wandb_mode, project=wandb_project, run_dir=run_dir)
     shutil.rmtree(cache_dir, ignore_errors=True)
     return results
@@ -187,8 +205,40 @@ def evaluate(
 # --------------------------------------------------------------------------------------- results
 
 
-def summarize(tasks: dict, runs: dict, data: dict | None, model_info: dict) -> tuple[dict, list[dict]]:
-    out_tuned, batch_size = runs["tuned"]
+def _passes(loaded: dict, limit: int | None, aggregates: dict) -> list[tuple[dict, int]]:
+    """(evaluator.evaluate keyword arguments, doc_id offset) of each pass: PASS_DOCS docs of one task at a time."""
+    if loaded.get("groups") or not all(all(a.values()) for a in aggregates.values()):
+        return [({"task_dict": loaded, "limit": limit}, 0)]
+    out = []
+    for name, task in loaded["tasks"].items():
+        n = len(task.eval_docs) if limit is None else min(int(limit), len(task.eval_docs))
+        for start in range(0, n, PASS_DOCS):
+            # lm-eval numbers the selected docs from 0 (hence the offset) and tests `i in samples` per doc: a range
+            # answers that in constant time.
+            out.append(({"task_dict": {**loaded, "tasks": {name: task}},
+                         "samples": {name: range(start, min(n, start + PASS_DOCS))}}, start))
+    return out
+
+
+def _scores(sample: dict, aggregates: dict) -> dict:
+    return {"doc_id": sample["doc_id"], **{m: sample.get(m) for m in aggregates}}
+
+
+class PredictionsFile:
+    """predictions.jsonl as rows, read again on each pass over it (the reports go over the rows several times)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __iter__(self):
+        with self.path.open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model_info: dict) -> dict:
+    """results.json from the per-example scores (and, for metrics only lm-eval aggregates, its results)."""
     base = runs.get("base")
     results = {
         "model": {"base": str(model_info.get("base")), "adapter": _str_or_none(model_info.get("adapter"))},
@@ -196,30 +246,31 @@ def summarize(tasks: dict, runs: dict, data: dict | None, model_info: dict) -> t
         "packages": package_versions(),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    predictions = []
     for name, task in tasks.items():
-        tuned_samples = _samples(out_tuned, name)
-        base_samples = _samples(base[0], name) if base else None
+        tuned_samples = runs["tuned"]["scores"][name]
+        base_samples = base["scores"][name] if base else None
         aggregates = _aggregates(task)
         entry = {
             "dataset": dataset_info(task, data, n=len(tuned_samples)),
             "decoding": decoding_info(task, batch_size),
-            "metrics": score_metrics(tuned_samples, aggregates, out_tuned["results"].get(name, {})),
+            "metrics": score_metrics(tuned_samples, aggregates, runs["tuned"]["results"].get(name, {})),
         }
         if base_samples is not None:
-            entry["baseline"] = {"metrics": score_metrics(base_samples, aggregates, base[0]["results"].get(name, {}))}
+            entry["baseline"] = {"metrics": score_metrics(base_samples, aggregates, base["results"].get(name, {}))}
             entry["comparison"] = compare_metrics(base_samples, tuned_samples, aggregates)
         results["tasks"][name] = entry
-        predictions += prediction_rows(name, tuned_samples, base_samples, aggregates)
-    return results, predictions
+    return results
 
 
 def _str_or_none(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _samples(out: dict, task: str) -> list[dict]:
-    return sorted(out["samples"][task], key=lambda s: s["doc_id"])
+def _samples(out: dict, task: str, offset: int = 0) -> list[dict]:
+    samples = sorted(out["samples"][task], key=lambda s: s["doc_id"])
+    for s in samples:
+        s["doc_id"] += offset
+    return samples
 
 
 def _aggregates(task) -> dict[str, str | None]:

@@ -7,6 +7,7 @@ labels say what they are (tuned/base for an eval, two run names for `--compare`)
 
 from __future__ import annotations
 
+import heapq
 import html
 import json
 import math
@@ -84,18 +85,21 @@ def _input_text(row: dict) -> str:
     return _short(given, 10_000)
 
 
-def swings(task: str, predictions: list[dict], metric: str) -> tuple[list[tuple], list[tuple]]:
-    """(wins, losses): the TOP_N examples where B beats A most on `metric`, and where A beats B most."""
-    scored = []
-    for row in predictions:
-        if row["task"] != task or not row.get("baseline_scores"):
-            continue
-        b, a = row["scores"].get(metric), row["baseline_scores"].get(metric)
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-            scored.append((b - a, row))
-    scored.sort(key=lambda item: item[0])
-    wins = [item for item in reversed(scored) if item[0] > 0][:TOP_N]
-    losses = [item for item in scored if item[0] < 0][:TOP_N]
+def swings(task: str, predictions, metric: str) -> tuple[list[tuple], list[tuple]]:
+    """(wins, losses): the TOP_N examples where B beats A most on `metric`, and where A beats B most.
+
+    `predictions` may be rows streamed from predictions.jsonl: only the TOP_N of each side are held."""
+    def scored(sign: int):
+        for i, row in enumerate(predictions):
+            if row["task"] != task or not row.get("baseline_scores"):
+                continue
+            b, a = row["scores"].get(metric), row["baseline_scores"].get(metric)
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and (b - a) * sign > 0:
+                yield (b - a) * sign, i, b - a, row
+
+    # Ties: the later example first among wins, the earlier among losses.
+    wins = [(d, row) for _, _, d, row in heapq.nlargest(TOP_N, scored(1), key=lambda item: item[:2])]
+    losses = [(d, row) for _, _, d, row in heapq.nlargest(TOP_N, scored(-1), key=lambda item: (item[0], -item[1]))]
     return wins, losses
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -90,10 +91,26 @@ def run(argv: list[str]) -> int:
     # train: validate here first, so a typo fails in a second rather than after accelerate starts.
     load_recipe(args.recipe, args.overrides)
     config = _accelerate_config(args.accelerate_config)
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config), "-m", "finetune.train",
-           args.recipe, *args.overrides] + (["--debug"] if args.debug else [])
+    launch = ["--config_file", str(config), "-m", "finetune.train", args.recipe, *args.overrides] + (["--debug"] if args.debug else [])
     print("[searchtune] " + " ".join(["accelerate launch", "--config_file", str(config), "-m finetune.train", args.recipe, *args.overrides]))
-    os.execv(sys.executable, cmd)
+    # finetune.train repeats this command in the resume hint it prints after a stop signal (finetune/signals.py).
+    os.environ["SEARCHTUNE_LAUNCH_COMMAND"] = shlex.join(["searchtune", "train", "--accelerate-config", args.accelerate_config])
+    return _accelerate_launch(launch)
+
+
+def _accelerate_launch(argv: list[str]) -> int:
+    """`accelerate launch ARGV`, except that a single-process launch becomes the training process (exec) rather than
+    its parent: accelerate's launcher would not pass SIGTERM on, and would turn the training's exit code (2, 3, 4,
+    130, 143) into 1 with a traceback. Multi-process launches go through accelerate (torchrun) unchanged."""
+    from accelerate.commands import launch as accelerate
+
+    def exec_simple(ns):
+        cmd, env = accelerate.prepare_simple_launcher_cmd_env(ns)
+        os.execvpe(cmd[0], cmd, env)
+
+    accelerate.simple_launcher = exec_simple
+    accelerate.launch_command(accelerate.launch_command_parser().parse_args(argv))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import json
 import logging
+import math
 import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,8 +23,9 @@ from finetune.recipe import Recipe, Source
 
 log = logging.getLogger("searchtune")
 
-# Characters kept of a context field before tokenization: far beyond any max_length, so only pathological
-# inputs (a 10 MB field) are cut here; the token-level cut in tasks.encode does the real fitting.
+# Characters kept of a context field (the document, or the history's newest turns) before tokenization: far beyond
+# any max_length, so only pathological inputs (a 10 MB field) are cut here; the token-level cut in tasks.encode does
+# the real fitting. A query or target longer than this cannot fit at all: its row is dropped as too long untokenized.
 MAX_FIELD_CHARS = 200_000
 
 
@@ -63,6 +65,10 @@ def _read_jsonl(path: Path) -> list[tuple[int, object]]:
                 rows.append((lineno, json.loads(text)))
             except json.JSONDecodeError as e:
                 raise UserError(f"{path}:{lineno}: malformed JSON ({e.msg} at column {e.colno}); fix or remove the line") from None
+            except RecursionError:
+                raise UserError(f"{path}:{lineno}: JSON nested too deeply; fix or remove the line") from None
+            except ValueError as e:  # a number of more than 4300 digits
+                raise UserError(f"{path}:{lineno}: unreadable JSON ({str(e).split(':')[0]}); fix or remove the line") from None
     return rows
 
 
@@ -118,6 +124,9 @@ def _clean(value, name: str, kind: str):
     joined with spaces (sentence-split documents); for a target it means several references, and the first is
     trained on.
     """
+    if (isinstance(value, str) and not _encodable(value)) or (
+            isinstance(value, list) and not all(_encodable(v) for v in value if isinstance(v, str))):
+        return None, f"field `{name}` holds invalid Unicode (a lone surrogate such as \\ud800)"
     if kind == "list":
         if value is None:
             return [], None
@@ -130,11 +139,35 @@ def _clean(value, name: str, kind: str):
         return None, None
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return (value[0] if kind == "target" else " ".join(value)), None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return str(value), None
+    if isinstance(value, float):  # NaN or Infinity, which Python's json accepts: never text
+        return None, f"field `{name}` must be a string, got {value}"
     if not isinstance(value, str):
         return None, f"field `{name}` must be a string, got {type(value).__name__}"
     return value, None
+
+
+def _newest_turns(history: list[str]) -> list[str]:
+    """The newest turns within MAX_FIELD_CHARS in all (a single longer turn is cut at its end)."""
+    kept, total = [], 0
+    for turn in reversed(history):
+        if total + len(turn) > MAX_FIELD_CHARS:
+            if not kept:
+                kept.append(turn[:MAX_FIELD_CHARS])
+            break
+        kept.append(turn)
+        total += len(turn)
+    return kept[::-1]
+
+
+def _encodable(text: str) -> bool:
+    # JSON may escape lone surrogates ("\ud800"); no tokenizer accepts them.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> list[dict]:
@@ -145,7 +178,7 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
     else:
         rows, label = _read_file(path, source.format), str(path)
     fields = tasks.REQUIRED_FIELDS[task] + tasks.OPTIONAL_FIELDS[task]
-    out, skipped = [], 0
+    out, skipped, too_long = [], 0, 0
     for lineno, row in rows:
         reason = None
         if not isinstance(row, dict):
@@ -174,13 +207,20 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
             skipped += 1
             continue
         ctx = tasks.CONTEXT_FIELD[task]
+        if any(len(v) > MAX_FIELD_CHARS for k, v in rec.items() if k != ctx and isinstance(v, str)):
+            too_long += 1
+            continue
         if isinstance(rec.get(ctx), str) and len(rec[ctx]) > MAX_FIELD_CHARS:
             rec[ctx] = rec[ctx][:MAX_FIELD_CHARS]
+        elif isinstance(rec.get(ctx), list):
+            rec[ctx] = _newest_turns(rec[ctx])
         rec["instruction"] = source.instruction or recipe.data.instruction
         out.append(rec)
     if not out:
-        raise UserError(f"{label}: no usable rows ({skipped} bad); check {where}.columns against the file's fields")
+        raise UserError(f"{label}: no usable rows ({skipped} bad, {too_long} too long); check {where}.columns against "
+                        "the file's fields")
     stats.bad_rows_skipped += skipped
+    stats.dropped_too_long += too_long
     stats.sources.append({
         "path": source.path, "resolved": label, "sha256": file_sha256(path) if path else None,
         "rows": len(rows), "used_rows": len(out), "bad_rows_skipped": skipped,
@@ -235,7 +275,7 @@ def cache_key(recipe: Recipe, tokenizer, source_hashes: list[str | None]) -> str
     payload = json.dumps({
         "data": recipe.data.model_dump(mode="json"), "sources": source_hashes,
         "template": hashlib.sha256(template.encode()).hexdigest(), "tokenizer": tokenizer_fingerprint(tokenizer),
-        "version": 1,
+        "version": 2,
     }, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 

@@ -10,6 +10,7 @@ import hashlib
 import importlib.util
 import logging
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -151,6 +152,10 @@ def load_base_model(
         return AutoModelForCausalLM.from_pretrained(checkpoint, **kwargs)
     except OSError as e:
         raise UserError(f"model.name: cannot load `{checkpoint}` ({str(e).splitlines()[0]})") from None
+    except pickle.UnpicklingError:
+        # transformers loads .bin weights with torch.load(weights_only=True): anything but tensors is refused.
+        raise UserError(f"model.name: refused to load `{checkpoint}`: its .bin weights hold pickled objects that are "
+                        "not tensors (possibly code); use a safetensors checkpoint from a source you trust") from None
 
 
 def load(spec, device_map=None):

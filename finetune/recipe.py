@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from finetune import secrets
 from finetune.errors import UserError
 from finetune.tasks import OPTIONAL_FIELDS, REQUIRED_FIELDS
 
@@ -25,7 +26,8 @@ HUB_PREFIX = "hub:"
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN or infinite numbers are never meaningful settings (an infinite mixture weight or learning rate breaks training).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class ModelSection(Section):
@@ -102,6 +104,17 @@ class DataSection(Section):
         return [value] if isinstance(value, dict) else value
 
 
+class WatchdogSection(Section):
+    enabled: bool = Field(
+        True, description="Stop the run when the training loss turns NaN/Inf or keeps spiking; the last good "
+        "checkpoint is kept and the run exits with code 4."
+    )
+    spike_factor: float = Field(
+        3.0, gt=1, description="A logged training loss above this multiple of the lowest one logged so far is a spike."
+    )
+    patience: int = Field(3, ge=1, description="Stop after this many spiking logging steps in a row.")
+
+
 class TrainSection(Section):
     epochs: float = Field(1.0, gt=0, description="Passes over the training data; ignored when max_steps is set.")
     max_steps: int | None = Field(None, ge=1, description="Total optimizer steps; overrides epochs (as in transformers).")
@@ -120,6 +133,10 @@ class TrainSection(Section):
     group_by_length: bool = Field(
         False, description="Batch examples of similar length together (less padding when packing is off)."
     )
+    fast_path: bool = Field(
+        True, description="Skip work that cannot change the loss: right-padded batches use causal attention without "
+        "a padding mask, and on CPU only target tokens go through the LM head (as TRL does on GPUs). Off: TRL's own."
+    )
     gradient_checkpointing: bool = Field(False, description="Trade compute for activation memory.")
     logging_steps: int = Field(5, ge=1, description="Log loss every this many steps.")
     eval_steps: int | None = Field(None, ge=1, description="Compute eval loss every this many steps (needs eval data).")
@@ -128,6 +145,9 @@ class TrainSection(Section):
     seed: int = Field(42, description="Seed for weights init, dropout and data order.")
     resume: Literal["auto", "never"] = Field(
         "never", description="`auto` continues from the newest complete checkpoint in output_dir."
+    )
+    watchdog: WatchdogSection = Field(
+        default_factory=WatchdogSection, description="Divergence guard: NaN/Inf loss or a loss that keeps rising."
     )
 
 
@@ -147,6 +167,14 @@ class LoggingSection(Section):
         "auto", description="W&B mode. `auto`: online with an API key, else offline files in the run folder."
     )
 
+    @field_validator("project", "run_name")
+    @classmethod
+    def _display_name(cls, value, info):
+        # Shown in logs and W&B only, never used as a path; control characters would garble both.
+        if value is not None and (_has_control(value) or len(value) > 128):
+            raise ValueError(f"logging.{info.field_name}: use at most 128 printable characters")
+        return value
+
 
 class HubSection(Section):
     repo_id: str | None = Field(None, description="Hub repo OWNER/NAME to push to at the end of training.")
@@ -162,7 +190,20 @@ class Recipe(Section):
     eval: EvalSection = Field(default_factory=EvalSection, description="Generation eval after training.")
     logging: LoggingSection = Field(default_factory=LoggingSection, description="Weights & Biases logging.")
     hub: HubSection = Field(default_factory=HubSection, description="Hugging Face Hub push.")
-    output_dir: str = Field(description="Run folder: adapter, checkpoints, manifest, logs.")
+    output_dir: str = Field(
+        description="Run folder: adapter, checkpoints, manifest, logs. A plain path: `~` expands, `..` and control "
+        "characters are refused; an existing folder must be empty or a run folder."
+    )
+
+    @field_validator("output_dir")
+    @classmethod
+    def _plain_path(cls, value: str) -> str:
+        if not value.strip() or _has_control(value):
+            raise ValueError("output_dir: use a non-empty path without control characters")
+        if ".." in Path(value).parts:
+            raise ValueError("output_dir: `..` is not allowed (a recipe must not climb out of where it is run); "
+                             "write the path without it, an absolute path is fine")
+        return os.path.expanduser(value)
 
     @model_validator(mode="after")
     def _combinations(self):
@@ -189,8 +230,13 @@ class Recipe(Section):
             return None
         if source.path.startswith(SAMPLE_PREFIX):
             return SAMPLE_DIR / source.path[len(SAMPLE_PREFIX):]
-        path = Path(source.path).expanduser()
-        return path if path.is_absolute() else Path(self.data.root).expanduser() / path
+        # os.path.expanduser leaves `~unknown-user` as it is, where Path.expanduser raises.
+        path = Path(os.path.expanduser(source.path))
+        return path if path.is_absolute() else Path(os.path.expanduser(self.data.root)) / path
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
 _ENV = re.compile(r"\$\{oc\.env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
@@ -204,10 +250,13 @@ def _interpolate(value: Any, where: str) -> Any:
     if isinstance(value, str):
         def sub(m):
             var, default = m.group(1), m.group(2)
+            if var in secrets.ENV_VARS:
+                raise UserError(f"`{_clip(where)}`: ${{oc.env:{var}}} would copy a token into the run folder; tokens are read "
+                                "from the environment by the code that needs them, leave them out of recipes")
             if var in os.environ:
                 return os.environ[var]
             if default is None:
-                raise UserError(f"`{where}`: environment variable {var} is not set and has no default; export it or write ${{oc.env:{var},DEFAULT}}")
+                raise UserError(f"`{_clip(where)}`: environment variable {var} is not set and has no default; export it or write ${{oc.env:{var},DEFAULT}}")
             return default
         return _ENV.sub(sub, value)
     return value
@@ -237,23 +286,42 @@ def _fields_at(loc: tuple) -> list[str]:
     return list(model.model_fields) if model is not None else []
 
 
-def _format_errors(err: ValidationError, source: str, lines: dict) -> list[str]:
+def _clip(text, limit: int = 80) -> str:
+    """Keys and values from a recipe, cut to a length an error line can show."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _input_loc(loc: tuple, tree, missing: bool) -> tuple:
+    """The part of a Pydantic error location that exists in the input: Pydantic also puts union members and
+    validators in it (`list[Source]`, `function-after[...]`), which a user's key may look like."""
+    out, node = [], tree
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif not (missing and i == len(loc) - 1):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _format_errors(err: ValidationError, source: str, lines: dict, tree) -> list[str]:
     messages = []
     for e in err.errors():
-        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        # Pydantic tags union members in the location (e.g. `list[Source]`); drop them.
-        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("str", "int", "literal['auto']"))))
-        dotted = ".".join(str(p) for p in loc)
+        loc = _input_loc(e["loc"], tree, e["type"] == "missing")
+        dotted = _clip(".".join(str(p) for p in loc))
         where = f"{source}:{lines[loc]}" if loc in lines else source
         if e["type"] == "extra_forbidden":
-            msg = f"`{dotted}`: unknown key{_did_you_mean(str(loc[-1]), _fields_at(loc)) or ''}"
+            msg = f"`{dotted}`: unknown key{_did_you_mean(str(loc[-1]), _fields_at(loc)) if loc else ''}"
         elif e["type"] == "missing":
             msg = f"`{dotted}`: required key is missing"
         elif e["type"] == "value_error":
             msg = str(e["ctx"]["error"]) if "ctx" in e else e["msg"]
             key = msg.split(":", 1)[0]
             where = f"{source}:{lines[tuple(key.split('.'))]}" if tuple(key.split(".")) in lines else where
-            msg = f"`{key}`:{msg.split(':', 1)[1]}" if ":" in msg else msg
+            msg = f"`{_clip(key)}`:{_clip(msg.split(':', 1)[1], 300)}" if ":" in msg else _clip(msg, 300)
         else:
             shown = repr(e.get("input"))
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
@@ -263,11 +331,33 @@ def _format_errors(err: ValidationError, source: str, lines: dict) -> list[str]:
     return messages
 
 
+# A recipe is a few dozen keys; anything past these limits is a mistake or an attack (YAML aliases that expand
+# exponentially, "billion laughs", or a self-referencing list), and every later step would recurse through it.
+MAX_NODES = 10_000
+MAX_DEPTH = 32
+
+
+def _check_size(tree, where: str) -> None:
+    stack, count = [(tree, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES or depth > MAX_DEPTH:
+            raise UserError(f"{where}: the recipe is too large or nested too deeply (more than {MAX_NODES} values or "
+                            f"{MAX_DEPTH} levels, e.g. YAML aliases that expand without bound); write it out plainly")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
 def _key_lines(node, prefix=()) -> dict:
     """Map every key path in a YAML document to its 1-based line number."""
     out = {}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode):
+                continue
             path = prefix + (k.value,)
             out[path] = k.start_mark.line + 1
             out.update(_key_lines(v, path))
@@ -281,12 +371,13 @@ def _key_lines(node, prefix=()) -> dict:
 def apply_override(tree: dict, override: str) -> None:
     """Set `a.b.c=value` in a nested dict; the value is parsed as YAML (numbers, booleans, lists)."""
     if "=" not in override:
-        raise UserError(f"override `{override}`: expected key.sub=value, e.g. train.max_steps=2")
+        raise UserError(f"override `{_clip(override)}`: expected key.sub=value, e.g. train.max_steps=2")
     key, raw = override.split("=", 1)
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: a 5000-digit number or a bad date
         value = raw
+    _check_size(value, f"override `{_clip(override)}`")
     node = tree
     parts = key.strip().split(".")
     for part in parts[:-1]:
@@ -294,14 +385,14 @@ def apply_override(tree: dict, override: str) -> None:
             node = node[int(part)]
             continue
         if not isinstance(node, dict):
-            raise UserError(f"override `{override}`: `{part}` is not a section")
+            raise UserError(f"override `{_clip(override)}`: `{_clip(part)}` is not a section")
         node = node.setdefault(part, {})
     if isinstance(node, list) and parts[-1].isdigit() and int(parts[-1]) < len(node):
         node[int(parts[-1])] = value
     elif isinstance(node, dict):
         node[parts[-1]] = value
     else:
-        raise UserError(f"override `{override}`: `{'.'.join(parts[:-1])}` is not a section")
+        raise UserError(f"override `{_clip(override)}`: `{_clip('.'.join(parts[:-1]))}` is not a section")
 
 
 def read_yaml(path: str | Path) -> tuple[dict, dict]:
@@ -324,11 +415,16 @@ def read_yaml(path: str | Path) -> tuple[dict, dict]:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise UserError(f"{where}: invalid YAML ({problem}); fix the syntax at that line") from None
+        raise UserError(f"{where}: invalid YAML ({_clip(problem, 200)}); fix the syntax at that line") from None
+    except RecursionError:
+        raise UserError(f"{path}: invalid YAML (nested too deeply); a recipe needs a few levels at most") from None
+    except ValueError as e:  # PyYAML's int() and date constructors: a 5000-digit number, 2024-13-45
+        raise UserError(f"{path}: invalid YAML value ({_clip(str(e).splitlines()[0], 200)}); fix the value") from None
     if tree is None:
         raise UserError(f"{path}: the recipe is empty; it needs at least `data` and `output_dir`")
     if not isinstance(tree, dict):
         raise UserError(f"{path}: the recipe must be a mapping of sections (model, lora, data, ...), not {type(tree).__name__}")
+    _check_size(tree, str(path))
     return tree, _key_lines(node)
 
 
@@ -348,7 +444,8 @@ def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = (), c
     try:
         recipe = Recipe.model_validate(tree)
     except ValidationError as err:
-        raise UserError("\n".join(_format_errors(err, str(path), lines))) from None
+        raise UserError("\n".join(_format_errors(err, str(path), lines, tree))) from None
+    _refuse_tokens(recipe.model_dump(mode="json"), str(path))
     if check_files:
         problems = []
         sources = [(f"data.train.{i}.path", s) for i, s in enumerate(recipe.data.train)]
@@ -356,13 +453,33 @@ def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = (), c
             sources.append(("data.eval.path", recipe.data.eval))
         for key, src in sources:
             local = recipe.source_path(src)
-            if local is not None and not local.is_file():
+            if local is not None and not _is_file(local):
                 line = lines.get(tuple(int(p) if p.isdigit() else p for p in key.split(".")))
                 where = f"{path}:{line}" if line else str(path)
-                problems.append(f"{where}: `{key}`: data file {local} does not exist; fix the path or set data.root")
+                problems.append(f"{where}: `{key}`: data file {_clip(local, 300)} does not exist; fix the path or set data.root")
         if problems:
             raise UserError("\n".join(problems))
     return recipe
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the filesystem, a NUL byte
+        return False
+
+
+def _refuse_tokens(tree, source: str, where: str = "") -> None:
+    """A token pasted into a recipe would be copied into recipe.yaml, the W&B config and the model card."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            _refuse_tokens(v, source, f"{where}.{k}" if where else str(k))
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            _refuse_tokens(v, source, f"{where}.{i}")
+    elif isinstance(tree, str) and any(token in tree for token in secrets.values()):
+        raise UserError(f"{source}: `{_clip(where)}` holds the value of one of {', '.join(secrets.ENV_VARS)}; tokens belong "
+                        "in the environment only, remove it from the recipe")
 
 
 def to_yaml(recipe: Recipe) -> str:

@@ -83,11 +83,17 @@ def encode(tokenizer, task: str, record: dict, max_length: int, instruction: str
         truncated = True
         rec = dict(record)
         if task == "query_rewrite":
+            # Find the fewest oldest turns to drop by bisection: one turn at a time re-tokenizes the prompt per turn,
+            # which a long history makes quadratic.
             history = list(rec.get("history") or [])
-            while history and len(ids) > budget:
-                history.pop(0)
-                rec["history"] = history
-                ids = prompt_ids(rec)
+            lo, hi = 1, len(history)
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                trial = prompt_ids(dict(rec, history=history[mid:]))
+                if len(trial) <= budget:
+                    ids, hi = trial, mid - 1
+                else:
+                    lo = mid + 1
         else:
             doc_ids = tokenizer(rec["document"], add_special_tokens=False)["input_ids"]
             overflow = len(ids) - budget

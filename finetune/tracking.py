@@ -1,12 +1,22 @@
-"""Weights & Biases set-up for training: online with an API key, else offline files inside the run folder."""
+"""Weights & Biases set-up for training: online with an API key, else offline files inside the run folder.
+
+W&B being unreachable or failing never stops training: the server is probed first (a few seconds), and if it does
+not answer, or `wandb.init` fails, the run logs offline into RUN/wandb with a one-line warning (`wandb sync` uploads
+it later).
+"""
 
 from __future__ import annotations
 
 import os
+import socket
+import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 # wandb.init waits this long for its service before we give up and fall back (it must never hang a run).
 INIT_TIMEOUT_S = 30
+PROBE_TIMEOUT_S = 5
+DEFAULT_BASE_URL = "https://api.wandb.ai"
 
 
 def resolve_mode(mode: str) -> str:
@@ -17,17 +27,62 @@ def resolve_mode(mode: str) -> str:
     return "online" if os.environ.get("WANDB_API_KEY") else "offline"
 
 
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname or "", port), timeout=PROBE_TIMEOUT_S):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def _warn_offline(reason: str) -> None:
+    print(f"[searchtune] warning: W&B {reason}; logging offline to the run folder instead (upload later with "
+          "`wandb sync`)", file=sys.stderr, flush=True)
+
+
 def configure_wandb(recipe, output_dir: Path) -> list[str]:
-    """Set the environment transformers' WandbCallback reads; return the trainer's report_to."""
+    """Set the environment transformers' WandbCallback reads, start the W&B run on the main process (so the
+    callback reuses it), and return the trainer's report_to."""
+    from accelerate import PartialState
+
+    from finetune.models import cache_dir
+
     mode = resolve_mode(recipe.logging.mode)
     if mode == "disabled":
         return []
+    base_url = os.environ.get("WANDB_BASE_URL", DEFAULT_BASE_URL)
+    if mode == "online" and not _reachable(base_url):
+        _warn_offline(f"server {base_url} is unreachable")
+        mode = "offline"
+    directory = Path(output_dir).resolve()
     os.environ["WANDB_MODE"] = mode
     os.environ["WANDB_PROJECT"] = recipe.logging.project
-    os.environ["WANDB_DIR"] = str(Path(output_dir).resolve())
+    os.environ["WANDB_DIR"] = str(directory)
     os.environ.setdefault("WANDB_INIT_TIMEOUT", str(INIT_TIMEOUT_S))
     os.environ.setdefault("WANDB_SILENT", "true")
+    # W&B's service logs and artifact staging go to ~/.cache/wandb otherwise: keep them in the user cache we own.
+    os.environ.setdefault("WANDB_CACHE_DIR", str(cache_dir() / "wandb"))
+    if PartialState().is_main_process:
+        _start_run(mode, recipe.logging.project, recipe.logging.run_name or directory.name, directory)
     return ["wandb"]
+
+
+def _start_run(mode: str, project: str, name: str, directory: Path) -> None:
+    import wandb
+
+    directory.mkdir(parents=True, exist_ok=True)
+    kwargs = dict(project=project, name=name, dir=str(directory),
+                  settings=wandb.Settings(init_timeout=INIT_TIMEOUT_S, silent=True))
+    try:
+        wandb.init(mode=mode, **kwargs)
+    except Exception as e:  # noqa: BLE001 - any failure to reach W&B must not cost the training run
+        if mode != "online":
+            raise
+        _warn_offline(f"init failed ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+        os.environ["WANDB_MODE"] = "offline"
+        wandb.init(mode="offline", **kwargs)
 
 
 def run_info() -> dict:
