@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Training throughput: a plain TRL + PEFT script against searchtune's recipe path; data-cache and CLI timings.
 
-    python scripts/bench_train.py [--model smollm2-135m-instruct] [--data PATH] [--steps 10] [--rounds 2]
+    python scripts/bench_train.py [--model smollm2-135m-instruct] [--data PATH] [--steps 5] [--rounds 2]
 
 Variants, each in its own subprocess, run alternately (a, b, c, a, b, c, ...); medians are reported:
   (a) plain   the script a user writes by hand: prompt-completion dataset, SFTTrainer + LoraConfig, padding to the
@@ -13,9 +13,9 @@ Variants, each in its own subprocess, run alternately (a, b, c, a, b, c, ...); m
 Settings shared by all variants come from --recipe (batch size, max_length, LoRA, dtype, 4-bit, gradient
 checkpointing, optimizer); the data is replaced by --data: DialogSum train from ../shared/data (or shared/data) when
 present, else the bundled sample. Rows longer than max_length are left out, so that no path truncates. Every variant
-draws from the same pool of rows (200 batches' worth, so that length grouping works as in a real run) with the same
-seed, and stops after --steps + 1 optimizer steps; (a) and (b) see identical batches. The first step is the warm-up
-and is not timed; model loading and data preparation are never timed.
+draws from the same pool of rows (POOL_BATCHES) with the same seed and stops after --steps + 1 optimizer steps; (a)
+and (b) see identical batches. The first step is the warm-up and is not timed; model loading and data preparation are
+never timed.
 
 Reported per variant: real (non-pad) tokens/s, median step time, pad fraction, peak RSS (peak GPU memory on GPU) and
 MFU = useful model FLOP/s over a dense matmul peak of the same dtype measured here. Useful FLOPs are counted exactly
@@ -64,8 +64,10 @@ FAST = {
 }
 # (b) runs the recipe path with the plain script's behaviour: no packing, random batches, padding masks, TRL's LM head.
 SAME_AS_PLAIN = "train.packing=false train.group_by_length=false train.fast_path=false"
-# Rows the trainers draw from: enough for transformers' length grouping to work as in a real run (mega-batches of
-# 50 batches, at least 4 of them), while every variant stops after --steps + 1 optimizer steps.
+# Every variant stops after --steps + 1 optimizer steps, drawing from a pool of 200 batches' worth of rows: enough for
+# transformers' length grouping to sort mega-batches of 50 batches, as in a real run (it makes at least 4). Grouped
+# batches come longest first, so (c)'s timed steps are its first mega-batch's longest: the tokens/step column shows
+# it; per padded position a step costs about the same at 240 and 460 tokens per row (docs/performance.md).
 POOL_BATCHES = 200
 
 # Shapes of the Qwen2.5 instruct models (their config.json), for randomly initialized stand-ins.
@@ -134,8 +136,8 @@ def build_random_model(kind: str, folder: Path, texts: list[str], dtype: str) ->
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token=None, eos_token="<|im_end|>",
                                    pad_token="<|endoftext|>")
     fast.chat_template = CHATML
-    config = Qwen2Config(**shape, max_position_embeddings=32768, rope_theta=1000000.0, rms_norm_eps=1e-6,
-                         eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id, bos_token_id=None)
+    config = Qwen2Config(**shape, max_position_embeddings=32768, rms_norm_eps=1e-6, eos_token_id=fast.eos_token_id,
+                         pad_token_id=fast.pad_token_id, bos_token_id=None)
     torch.manual_seed(0)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     with torch.device(device):
@@ -420,11 +422,13 @@ def machine(on_gpu: bool) -> str:
 
 def fmt_table(results: dict, names: dict, peak: float, on_gpu: bool) -> str:
     mem = "peak GPU mem (GB)" if on_gpu else "peak RSS (GB)"
-    lines = [f"| variant | tokens/s | step (s) | pad | {mem} | MFU | train loss |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"| variant | tokens/s | step (s) | tokens/step | pad | {mem} | MFU | train loss |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for key, runs in results.items():
         med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
         memory = med("peak_gpu_mb") if on_gpu else med("peak_rss_mb")
-        lines.append(f"| {names[key]} | {med('tokens_per_s'):.1f} | {med('step_s'):.2f} | {med('pad_fraction'):.1%} "
+        per_step = statistics.median(statistics.mean(r["tokens_per_step"][1:]) for r in runs)
+        lines.append(f"| {names[key]} | {med('tokens_per_s'):.1f} | {med('step_s'):.2f} | {per_step:.0f} | {med('pad_fraction'):.1%} "
                      f"| {memory / 1024:.2f} | {med('flops_per_s') / peak:.1%} | {med('train_loss'):.4f} |")
     return "\n".join(lines)
 
@@ -435,7 +439,7 @@ def main() -> int:
                         help="model alias, folder or Hub id, or random:qwen2.5-0.5b|qwen2.5-1.5b|tiny")
     parser.add_argument("--data", type=Path, help=f"summarize JSONL (default {DIALOGSUM} when present, else {SAMPLE})")
     parser.add_argument("--recipe", type=Path, default=DEFAULT_RECIPE, help="settings shared by all variants")
-    parser.add_argument("--steps", type=int, default=10, help="timed optimizer steps per run of (a) (default 10)")
+    parser.add_argument("--steps", type=int, default=5, help="timed optimizer steps per run (default 5)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each variant, alternating (default 2)")
     parser.add_argument("--variants", default="a,b,c", help="which of a,b,c to run, and any --extra names")
     parser.add_argument("--fast", help="recipe overrides for (c), space-separated (default: FAST for this device)")
