@@ -287,8 +287,9 @@ def _fields_at(loc: tuple) -> list[str]:
 
 
 def _clip(text, limit: int = 80) -> str:
-    """Keys and values from a recipe, cut to a length an error line can show."""
-    text = str(text)
+    """Keys and values from a recipe, cut to a length an error line can show, control characters escaped (some,
+    like \x1e, would otherwise split the one-line message)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
