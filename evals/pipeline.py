@@ -18,10 +18,11 @@ import math
 import shutil
 from contextlib import nullcontext
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
+from finetune.data import file_sha256
 from finetune.errors import UserError
+from finetune.run_folder import package_versions
 
 log = logging.getLogger("searchtune")
 
@@ -243,7 +244,7 @@ def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model
     results = {
         "model": {"base": str(model_info.get("base")), "adapter": _str_or_none(model_info.get("adapter"))},
         "tasks": {},
-        "packages": package_versions(),
+        "packages": package_versions(PACKAGES),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     for name, task in tasks.items():
@@ -346,14 +347,6 @@ def dataset_info(task, data: dict | None, n: int) -> dict:
     return {"name": name, "path": name, "sha256": None, "n": n}
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def decoding_info(task, batch_size: int) -> dict:
     gen = task.config.generation_kwargs or {}
     until = gen.get("until") or []
@@ -364,16 +357,6 @@ def decoding_info(task, batch_size: int) -> dict:
         "batch_size": int(batch_size),
         "until": [until] if isinstance(until, str) else list(until),
     }
-
-
-def package_versions() -> dict:
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 # ----------------------------------------------------------------------------------- predictions
