@@ -31,9 +31,14 @@ else
   fi
   "$PY" - <<'EOF'
 import importlib, sys
-missing = [m for m in ("trl", "datasets", "pydantic", "bitsandbytes", "liger_kernel") if importlib.util.find_spec(m) is None]
-if missing:
-    sys.exit(f"missing Python packages: {', '.join(missing)}; put their wheels in .whl/ (docs/performance.md)")
+broken = []
+for name in ("trl", "datasets", "pydantic", "bitsandbytes", "liger_kernel"):
+    try:
+        importlib.import_module(name)
+    except Exception as e:  # missing, or a version clash with what the machine has (pyarrow, say)
+        broken.append(f"{name} ({type(e).__name__}: {e})")
+if broken:
+    sys.exit("cannot import: " + "; ".join(broken) + "; carry their wheels in .whl/ (docs/performance.md)")
 import torch, transformers, peft, trl
 print(f"torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}, trl {trl.__version__}, "
       f"{torch.cuda.get_device_name()}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Training throughput: a plain TRL + PEFT script against searchtune's recipe path; data-cache and CLI timings.
 
-    python scripts/bench_train.py [--model smollm2-135m-instruct] [--data PATH] [--steps 5] [--rounds 2]
+    python scripts/bench_train.py [--model smollm2-135m-instruct] [--data PATH] [--steps 3] [--rounds 3]
 
 Variants, each in its own subprocess, run alternately (a, b, c, a, b, c, ...); medians are reported:
   (a) plain   the script a user writes by hand: prompt-completion dataset, SFTTrainer + LoraConfig, padding to the
@@ -289,6 +289,7 @@ def worker(spec: dict) -> dict:
     else:
         result = trainer.train()
     out = meter.summary()
+    out["dtype"] = str(trainer.model.get_input_embeddings().weight.dtype).removeprefix("torch.")
     out["train_loss"] = result.training_loss
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
@@ -420,7 +421,7 @@ def machine(on_gpu: bool) -> str:
     return f"{name}, {os.cpu_count()} CPUs"
 
 
-def fmt_table(results: dict, names: dict, peak: float, on_gpu: bool) -> str:
+def fmt_table(results: dict, names: dict, peaks: dict, on_gpu: bool) -> str:
     mem = "peak GPU mem (GB)" if on_gpu else "peak RSS (GB)"
     lines = [f"| variant | tokens/s | step (s) | tokens/step | pad | {mem} | MFU | train loss |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -428,8 +429,10 @@ def fmt_table(results: dict, names: dict, peak: float, on_gpu: bool) -> str:
         med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
         memory = med("peak_gpu_mb") if on_gpu else med("peak_rss_mb")
         per_step = statistics.median(statistics.mean(r["tokens_per_step"][1:]) for r in runs)
-        lines.append(f"| {names[key]} | {med('tokens_per_s'):.1f} | {med('step_s'):.2f} | {per_step:.0f} | {med('pad_fraction'):.1%} "
-                     f"| {memory / 1024:.2f} | {med('flops_per_s') / peak:.1%} | {med('train_loss'):.4f} |")
+        lines.append(f"| {names[key]} | {med('tokens_per_s'):.1f} | {med('step_s'):.2f} | {per_step:.0f} "
+                     f"| {med('pad_fraction'):.1%} "
+                     f"| {memory / 1024:.2f} | {med('flops_per_s') / peaks[runs[0]['dtype']]:.1%} "
+                     f"| {med('train_loss'):.4f} |")
     return "\n".join(lines)
 
 
@@ -439,8 +442,8 @@ def main() -> int:
                         help="model alias, folder or Hub id, or random:qwen2.5-0.5b|qwen2.5-1.5b|tiny")
     parser.add_argument("--data", type=Path, help=f"summarize JSONL (default {DIALOGSUM} when present, else {SAMPLE})")
     parser.add_argument("--recipe", type=Path, default=DEFAULT_RECIPE, help="settings shared by all variants")
-    parser.add_argument("--steps", type=int, default=5, help="timed optimizer steps per run (default 5)")
-    parser.add_argument("--rounds", type=int, default=2, help="runs of each variant, alternating (default 2)")
+    parser.add_argument("--steps", type=int, default=3, help="timed optimizer steps per run (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each variant, alternating (default 3)")
     parser.add_argument("--variants", default="a,b,c", help="which of a,b,c to run, and any --extra names")
     parser.add_argument("--fast", help="recipe overrides for (c), space-separated (default: FAST for this device)")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME=OVERRIDES",
@@ -501,7 +504,8 @@ def main() -> int:
         bench_data.write_text("".join(json.dumps(r) + "\n" for r in picked))
 
         common = [
-            f"model.name={checkpoint}", "model.gguf_file=null", "data.task=summarize", f"data.train=[{{path: {bench_data}}}]",
+            f"model.name={checkpoint}", "model.gguf_file=null", "data.task=summarize",
+            f"data.train=[{{path: {bench_data}}}]",
             "data.eval=null", "data.eval_fraction=null", "data.limit=null", f"data.max_target_length={ml}",
             f"train.max_steps={args.steps + 1}", "train.eval_steps=null", "train.save_steps=1000000000",
             "train.logging_steps=1000000", "train.resume=never", "eval.tasks=[]", "logging.mode=disabled",
@@ -511,7 +515,7 @@ def main() -> int:
         variants = {
             "a": ("plain", "(a) plain TRL + PEFT", ["train.packing=false", "train.group_by_length=false"]),
             "b": ("recipe", "(b) searchtune recipe", shlex.split(SAME_AS_PLAIN)),
-            "c": ("recipe", f"(c) searchtune fast: {fast}", shlex.split(fast)),
+            "c": ("recipe", "(c) searchtune fast", shlex.split(fast)),
         }
         for item in args.extra:
             name, _, overrides = item.partition("=")
@@ -527,8 +531,10 @@ def main() -> int:
               f"per run, dtype {dtype}, "
               f"recipe {args.recipe.relative_to(REPO) if args.recipe.is_relative_to(REPO) else args.recipe}")
 
-        peak = measure_peak(dtype)
-        print(f"peak: dense {dtype} matmul {peak / 1e9:.1f} GFLOP/s")
+        print(f"(c) settings: {fast}")
+        torch.set_num_threads(args.threads)  # the peak at the thread count the runs get
+        peaks = {dtype: measure_peak(dtype)}
+        print(f"peak: dense {dtype} matmul {peaks[dtype] / 1e9:.1f} GFLOP/s")
 
         def spec(key: str, run: str, profile: bool = False) -> dict:
             kind, _, overrides = variants[key]
@@ -554,16 +560,23 @@ def main() -> int:
                     failed[key] = str(e)
                     print(f"  round {rnd + 1} {variants[key][1]}: FAILED\n{e}", flush=True)
                     continue
+                r["load_after"] = os.getloadavg()[0]
                 results[key].append(r)
+                # Another busy process slows CPU runs several-fold: flag the runs it may have touched.
+                busy = not on_gpu and r["load_after"] > args.threads + 0.7
+                busy = f" (machine busy: load {r['load_after']:.1f})" if busy else ""
                 print(f"  round {rnd + 1} {variants[key][1]}: {r['tokens_per_s']:.1f} tok/s, step {r['step_s']:.2f}s, "
-                      f"pad {r['pad_fraction']:.1%}, {r['steps']} steps, loss {r['train_loss']:.4f}", flush=True)
+                      f"pad {r['pad_fraction']:.1%}, {r['steps']} steps, loss {r['train_loss']:.4f}{busy}", flush=True)
         chosen = [k for k in chosen if results[k]]
         results = {k: results[k] for k in chosen}
+        for other in sorted({r["dtype"] for runs in results.values() for r in runs} - set(peaks)):
+            peaks[other] = measure_peak(other)  # a variant that overrides model.dtype gets its own MFU denominator
+            print(f"peak: dense {other} matmul {peaks[other] / 1e9:.1f} GFLOP/s")
 
         names = {k: variants[k][1] for k in chosen}
         if results:
             print()
-            print(fmt_table(results, names, peak, on_gpu))
+            print(fmt_table(results, names, peaks, on_gpu))
         med = {k: statistics.median(r["tokens_per_s"] for r in v) for k, v in results.items()}
         for k in chosen:
             if k != "a" and "a" in med:
@@ -572,8 +585,9 @@ def main() -> int:
             same = results["a"][0]["batches_digest"] == results["b"][0]["batches_digest"]
             print(f"(a) and (b) trained on the same rows in the same batches: {'yes' if same else 'NO'}")
 
-        report = {"device": device, "machine": machine(on_gpu), "peak_flops": peak, "dtype": dtype, "data": str(data_path), "rows": len(picked),
-                  "skipped_too_long": skipped, "mean_tokens": statistics.mean(lengths), "results": results,
+        report = {"device": device, "machine": machine(on_gpu), "peak_flops": peaks, "dtype": dtype,
+                  "data": str(data_path), "rows": len(picked), "skipped_too_long": skipped,
+                  "mean_tokens": statistics.mean(lengths), "results": results,
                   "names": names, "fast": fast, "failed": failed}
         if not args.no_prep:
             first = json.loads(data_path.read_text(encoding="utf-8").split("\n", 1)[0])
