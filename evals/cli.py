@@ -191,6 +191,8 @@ def summary_text(results: dict) -> str:
                 c = comparison[metric]
                 line += f"   Δ vs base {c['delta']:+.4g} [{_f(c['ci_low'])}, {_f(c['ci_high'])}]"
             lines.append(line)
+    for variant, t in (results.get("timing") or {}).items():
+        lines.append(f"{variant} model: {t['examples']} examples in {t['seconds']:.0f} s")
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import shutil
+import time
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
@@ -173,16 +174,19 @@ def evaluate(
            for variant, _ in variants}
     task_objs = loaded["tasks"]
     aggregates = {name: _aggregates(task) for name, task in task_objs.items()}
-    runs = {variant: {"scores": {name: [] for name in task_objs}, "results": {}} for variant, _ in variants}
+    runs = {variant: {"scores": {name: [] for name in task_objs}, "results": {}, "seconds": 0.0}
+            for variant, _ in variants}
     partial = output_dir / "predictions.jsonl.partial"
     with partial.open("w", encoding="utf-8") as f:
         for kwargs, offset in _passes(loaded, limit, aggregates):
             outs = {}
             for variant, context in variants:
                 log.info("Evaluating the %s model on %s", variant, ", ".join(kwargs["task_dict"]["tasks"]))
+                started = time.perf_counter()
                 with context():
                     outs[variant] = evaluator.evaluate(lm=lms[variant], bootstrap_iters=0, log_samples=True,
                                                        apply_chat_template=True, **kwargs)
+                runs[variant]["seconds"] += time.perf_counter() - started
             for name in kwargs["task_dict"]["tasks"]:
                 tuned = _samples(outs["tuned"], name, offset)
                 base = _samples(outs["base"], name, offset) if baseline else None
@@ -246,6 +250,8 @@ def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model
         "tasks": {},
         "packages": package_versions(PACKAGES),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        # Wall time of generation and scoring in this call (generations restored from .cache cost next to nothing).
+        "timing": {variant: _timing(run) for variant, run in runs.items()},
     }
     for name, task in tasks.items():
         tuned_samples = runs["tuned"]["scores"][name]
@@ -261,6 +267,13 @@ def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model
             entry["comparison"] = compare_metrics(base_samples, tuned_samples, aggregates)
         results["tasks"][name] = entry
     return results
+
+
+def _timing(run: dict) -> dict:
+    examples = sum(len(scores) for scores in run["scores"].values())
+    seconds = run.get("seconds", 0.0)
+    return {"seconds": round(seconds, 1), "examples": examples,
+            "examples_per_second": round(examples / seconds, 3) if seconds else None}
 
 
 def _str_or_none(value) -> str | None:

@@ -27,7 +27,7 @@ SUM_ROWS = [
      "query": "latency", "summary": "Moving billing to the new cluster halved latency."},
     {"document": "Corvel hired three engineers for the search team in March.", "summary": "Search gained three engineers."},
 ]
-RESULT_KEYS = {"model", "tasks", "packages", "created_at"}
+RESULT_KEYS = {"model", "tasks", "packages", "created_at", "timing"}
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -73,6 +73,8 @@ def test_cli_end_to_end_with_offline_wandb(tmp_path, tiny_model_dir):
     results = json.loads((out / "results.json").read_text())
     assert set(results) == RESULT_KEYS
     assert results["model"] == {"base": str(tiny_model_dir), "adapter": None}
+    assert set(results["timing"]) == {"tuned"} and results["timing"]["tuned"]["examples"] == 4
+    assert results["timing"]["tuned"]["seconds"] > 0
     task = results["tasks"]["searchtune_qr_sample"]
     assert set(task) == {"dataset", "decoding", "metrics"}
     assert task["dataset"]["n"] == 4 and task["dataset"]["path"] == str(data) and len(task["dataset"]["sha256"]) == 64
