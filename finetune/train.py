@@ -35,7 +35,8 @@ def train(args, stop=None) -> int:
     recipe = load_recipe(args.recipe, args.overrides)
     state = PartialState(cpu=not torch.cuda.is_available())  # gloo when CPU-only processes are launched
     out = Path(recipe.output_dir)
-    started, t0 = run_folder.now(), time.time()
+    # The code that runs is the code at start: record its commit now, not when training ends.
+    started, t0, commit, dirty = run_folder.now(), time.time(), run_folder.git_commit(), run_folder.git_dirty()
     with run_folder.lock(out) if state.is_main_process else _nothing():
         if state.is_main_process:
             run_folder.write_text(out / "recipe.yaml", to_yaml(recipe))
@@ -86,7 +87,7 @@ def train(args, stop=None) -> int:
             manifest = {
                 "task": recipe.data.task,
                 "base_model": {"name": recipe.model.name, "gguf_file": recipe.model.gguf_file, "resolved_path": checkpoint},
-                "packages": run_folder.package_versions(), "git_commit": run_folder.git_commit(),
+                "packages": run_folder.package_versions(), "git_commit": commit, "git_dirty": dirty,
                 "data": stats.sources, "train_rows": stats.train_rows, "eval_rows": stats.eval_rows,
                 "data_stats": {k: v for k, v in vars(stats).items() if k != "sources"},
                 "seed": t.seed, "hardware": run_folder.hardware(), "world_size": state.num_processes,

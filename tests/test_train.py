@@ -62,6 +62,7 @@ def test_two_step_run_produces_the_run_folder(workdir, tiny_model_dir):
     assert manifest["global_steps"] == 2 and manifest["train_tokens"] > 0 and manifest["tokens_per_second"] > 0
     assert manifest["data"][0]["sha256"] and manifest["packages"]["trl"] and manifest["hardware"]["device"] == "cpu"
     assert manifest["eval_loss"] is not None and manifest["train_loss"] > 0
+    assert len(manifest["git_commit"]) == 40 and isinstance(manifest["git_dirty"], bool)
     assert not list(run.glob(".adapter*")), "no staging folder left behind"
 
     from peft import PeftModel
