@@ -1,0 +1,82 @@
+"""Score the trivial baselines that published papers quote, with the eval module's own scorers and intervals.
+
+    .venv/bin/python scripts/reference_points.py [--data KEY=PATH ...]
+
+- CANARD dev: the question copied unchanged (the "copy" row of the CANARD paper): BLEU, ROUGE-1 recall, exact match.
+- DialogSum dev: the first two turns of the dialogue (the "Longest-2"/lead style baseline of the DialogSum paper):
+  ROUGE-1/2/L, best over references.
+- AESLC dev: the email's first six words as its subject; SciTLDR dev: the abstract's first sentence.
+
+These need no model, so a fine-tuned model's scores in docs/results.md can be read against them. Sources whose
+data file is missing are skipped with a note.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evals import metrics  # noqa: E402
+from evals.pipeline import task_utils  # noqa: E402
+
+
+def first_turns(dialogue: str, n: int = 2) -> str:
+    return " ".join([line for line in dialogue.splitlines() if line.strip()][:n])
+
+
+def first_sentence(text: str) -> str:
+    return metrics.split_sentences(text).split("\n")[0]
+
+
+def first_words(text: str, n: int = 6) -> str:
+    return " ".join(text.split()[:n])
+
+
+def interval(values, aggregate="mean") -> str:
+    point, low, high = metrics.bootstrap_ci(values, aggregate)
+    return f"{point:.4g} [{low:.4g}, {high:.4g}]"
+
+
+def score_rewrites(docs: list[dict]) -> list[str]:
+    preds = [d["query"] for d in docs]
+    refs = [d["references"][0] for d in docs]
+    return [
+        f"BLEU {interval([metrics.bleu_stats(p, [r]) for p, r in zip(preds, refs)], 'bleu')}",
+        f"ROUGE-1 recall {interval([metrics.rouge1_recall(p, r) for p, r in zip(preds, refs)])}",
+        f"exact match {interval([metrics.exact_match(p, r) for p, r in zip(preds, refs)])}",
+    ]
+
+
+def score_summaries(docs: list[dict], baseline) -> list[str]:
+    scores = [metrics.rouge(baseline(d["document"]), d["references"]) for d in docs]
+    return [f"{key} {interval([s[key] for s in scores])}" for key in ("rouge1", "rouge2", "rougeL")]
+
+
+BASELINES = {
+    "canard": ("question copied unchanged", score_rewrites),
+    "dialogsum": ("first two turns", lambda docs: score_summaries(docs, first_turns)),
+    "aeslc": ("first six words of the email", lambda docs: score_summaries(docs, first_words)),
+    "scitldr": ("first sentence of the abstract", lambda docs: score_summaries(docs, first_sentence)),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", action="append", default=[], metavar="KEY=PATH", help="override a dev file")
+    args = parser.parse_args()
+    overrides = dict(item.split("=", 1) for item in args.data)
+    utils = task_utils()
+    for key, (name, score) in BASELINES.items():
+        path = utils.resolve_path(key, overrides)
+        if not path.is_file():
+            print(f"{key}: skipped, {path} does not exist")
+            continue
+        _, docs = utils.read_rows(key, overrides)
+        print(f"{key} ({path}, n={len(docs)}), {name}: " + "; ".join(score(docs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
