@@ -271,7 +271,7 @@ def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model
 
 def _timing(run: dict) -> dict:
     examples = sum(len(scores) for scores in run["scores"].values())
-    seconds = run.get("seconds", 0.0)
+    seconds = run["seconds"]
     return {"seconds": round(seconds, 1), "examples": examples,
             "examples_per_second": round(examples / seconds, 3) if seconds else None}
 

@@ -19,7 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evals import metrics  # noqa: E402
+from evals.cli import _pairs  # noqa: E402
 from evals.pipeline import task_utils  # noqa: E402
+from finetune.errors import UserError  # noqa: E402
 
 
 def first_turns(dialogue: str, n: int = 2) -> str:
@@ -66,15 +68,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", action="append", default=[], metavar="KEY=PATH", help="override a dev file")
     args = parser.parse_args()
-    overrides = dict(item.split("=", 1) for item in args.data)
-    utils = task_utils()
-    for key, (name, score) in BASELINES.items():
-        path = utils.resolve_path(key, overrides)
-        if not path.is_file():
-            print(f"{key}: skipped, {path} does not exist")
-            continue
-        _, docs = utils.read_rows(key, overrides)
-        print(f"{key} ({path}, n={len(docs)}), {name}: " + "; ".join(score(docs)))
+    try:
+        overrides = _pairs("--data", args.data, "canard=/data/canard/dev.jsonl")
+        utils = task_utils()
+        for key, (name, score) in BASELINES.items():
+            path = utils.resolve_path(key, overrides)
+            if not path.is_file():
+                print(f"{key}: skipped, {path} does not exist")
+                continue
+            _, docs = utils.read_rows(key, overrides)
+            print(f"{key} ({path}, n={len(docs)}), {name}: " + "; ".join(score(docs)))
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
