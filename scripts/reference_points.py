@@ -3,6 +3,7 @@
     .venv/bin/python scripts/reference_points.py [--data KEY=PATH ...]
 
 - CANARD dev: the question copied unchanged (the "copy" row of the CANARD paper): BLEU, ROUGE-1 recall, exact match.
+  Disfl-QA dev: the disfluent question copied unchanged, with the same scorers.
 - DialogSum dev: the first two turns of the dialogue (the "Longest-2"/lead style baseline of the DialogSum paper):
   ROUGE-1/2/L, best over references.
 - AESLC dev: the email's first six words as its subject; SciTLDR dev: the abstract's first sentence.
@@ -58,6 +59,7 @@ def score_summaries(docs: list[dict], baseline) -> list[str]:
 
 BASELINES = {
     "canard": ("question copied unchanged", score_rewrites),
+    "disflqa": ("disfluent question copied unchanged", score_rewrites),
     "dialogsum": ("first two turns", lambda docs: score_summaries(docs, first_turns)),
     "aeslc": ("first six words of the email", lambda docs: score_summaries(docs, first_words)),
     "scitldr": ("first sentence of the abstract", lambda docs: score_summaries(docs, first_sentence)),
