@@ -50,8 +50,8 @@ def task_utils():
 
 
 # Where a recipe's training source lives -> the eval source key that holds the same kind of data.
-_FOLDER_KEYS = {"canard": "canard", "trec-cast": "cast2020", "dialogsum": "dialogsum", "aeslc": "aeslc",
-                "scitldr": "scitldr"}
+_FOLDER_KEYS = {"canard": "canard", "trec-cast": "cast2020", "disfl-qa": "disflqa", "dialogsum": "dialogsum",
+                "aeslc": "aeslc", "scitldr": "scitldr"}
 _SAMPLE_KEYS = {"query_rewrite": "qr_sample", "summarize": "sum_sample"}
 
 
@@ -342,8 +342,12 @@ def paired_comparison(scores_a: list[dict], scores_b: list[dict], aggregates: di
     """{metric: {delta (b - a), ci_low, ci_high}} over aligned per-example score dicts."""
     from evals.metrics import paired_bootstrap
 
+    from evals.report import CEILING, FLOOR
+
     out = {}
     for metric, aggregate in aggregates.items():
+        if metric.endswith((FLOOR, CEILING)):
+            continue  # scores of the raw utterance and the human rewrite: the same texts for both models
         delta, low, high = paired_bootstrap([a.get(metric) for a in scores_a], [b.get(metric) for b in scores_b],
                                             aggregate)
         if _finite(delta) is not None:

@@ -3,6 +3,9 @@
     .venv/bin/python scripts/reference_points.py [--data KEY=PATH ...]
 
 - CANARD dev: the question copied unchanged (the "copy" row of the CANARD paper): BLEU, ROUGE-1 recall, exact match.
+  Disfl-QA dev: the disfluent question copied unchanged, with the same scorers.
+- TREC CAsT 2020: the automatic rewrite that the organizers ship with each turn, searched in the mini collection
+  like a model's rewrite (BM25 and dense nDCG@3, Recall@10, and the share of the raw-to-human gap it closes).
 - DialogSum dev: the first two turns of the dialogue (the "Longest-2"/lead style baseline of the DialogSum paper):
   ROUGE-1/2/L, best over references.
 - AESLC dev: the email's first six words as its subject; SciTLDR dev: the abstract's first sentence.
@@ -13,6 +16,7 @@ data file is missing are skipped with a note.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -41,7 +45,7 @@ def interval(values, aggregate="mean") -> str:
     return f"{point:.4g} [{low:.4g}, {high:.4g}]"
 
 
-def score_rewrites(docs: list[dict]) -> list[str]:
+def score_rewrites(docs: list[dict], overrides: dict) -> list[str]:
     preds = [d["query"] for d in docs]
     refs = [d["references"][0] for d in docs]
     return [
@@ -51,6 +55,23 @@ def score_rewrites(docs: list[dict]) -> list[str]:
     ]
 
 
+def score_automatic_rewrites(docs: list[dict], overrides: dict) -> list[str]:
+    """The rewrite that ships with each CAsT 2020 turn (`automatic_rewrite`), searched like a model's rewrite."""
+    utils = task_utils()
+    with utils.resolve_path("cast2020", overrides).open(encoding="utf-8") as f:
+        automatic = {str(row["qid"]): row.get("automatic_rewrite") for row in map(json.loads, filter(str.strip, f))}
+    collection = str(utils.resolve_path(utils.COLLECTION_KEY, overrides))
+    scores = [utils.process_query_rewrite(dict(d, collection=collection), [automatic.get(d["qid"]) or d["query"]])
+              for d in docs]
+    out = [f"BLEU {interval([s['bleu'] for s in scores], 'bleu')}"]
+    for metric in ("bm25_ndcg@3", "bm25_recall@10", "dense_ndcg@3"):
+        judged = [s for s in scores if s.get(metric) is not None]
+        raw, human = (sum(s[metric + suffix] for s in judged) / len(judged) for suffix in ("_raw", "_manual"))
+        gap = "no gap" if human == raw else f"{(sum(s[metric] for s in judged) / len(judged) - raw) / (human - raw):.0%} of the gap"
+        out.append(f"{metric} {interval([s[metric] for s in judged])} (raw {raw:.3f}, human {human:.3f}: {gap})")
+    return out
+
+
 def score_summaries(docs: list[dict], baseline) -> list[str]:
     scores = [metrics.rouge(baseline(d["document"]), d["references"]) for d in docs]
     return [f"{key} {interval([s[key] for s in scores])}" for key in ("rouge1", "rouge2", "rougeL")]
@@ -58,9 +79,11 @@ def score_summaries(docs: list[dict], baseline) -> list[str]:
 
 BASELINES = {
     "canard": ("question copied unchanged", score_rewrites),
-    "dialogsum": ("first two turns", lambda docs: score_summaries(docs, first_turns)),
-    "aeslc": ("first six words of the email", lambda docs: score_summaries(docs, first_words)),
-    "scitldr": ("first sentence of the abstract", lambda docs: score_summaries(docs, first_sentence)),
+    "disflqa": ("disfluent question copied unchanged", score_rewrites),
+    "cast2020": ("the automatic rewrite shipped with the topics", score_automatic_rewrites),
+    "dialogsum": ("first two turns", lambda docs, _: score_summaries(docs, first_turns)),
+    "aeslc": ("first six words of the email", lambda docs, _: score_summaries(docs, first_words)),
+    "scitldr": ("first sentence of the abstract", lambda docs, _: score_summaries(docs, first_sentence)),
 }
 
 
@@ -77,7 +100,7 @@ def main() -> int:
                 print(f"{key}: skipped, {path} does not exist")
                 continue
             _, docs = utils.read_rows(key, overrides)
-            print(f"{key} ({path}, n={len(docs)}), {name}: " + "; ".join(score(docs)))
+            print(f"{key} ({path}, n={len(docs)}), {name}: " + "; ".join(score(docs, overrides)))
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

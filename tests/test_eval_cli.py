@@ -148,6 +148,8 @@ def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
     assert set(cast) == {"dataset", "decoding", "metrics", "baseline", "comparison"}
     assert {"bm25_ndcg@3", "bm25_ndcg@3_raw", "bm25_ndcg@3_manual", "dense_recall@10_manual"} <= cast["metrics"].keys()
     assert set(cast["comparison"]["bleu"]) == {"delta", "ci_low", "ci_high"}
+    # The raw utterance and the human rewrite score the same for both models: no Δ is reported for them.
+    assert "bm25_ndcg@3" in cast["comparison"] and "bm25_ndcg@3_raw" not in cast["comparison"]
     # Floor and ceiling do not depend on the model.
     assert cast["baseline"]["metrics"]["bm25_mrr_manual"] == cast["metrics"]["bm25_mrr_manual"]
     summ = results["tasks"]["searchtune_sum_sample"]
@@ -313,3 +315,6 @@ def test_recipe_instructions_map_training_sources_to_eval_sources():
     assert found["aeslc"] == mixture["data"]["train"][1]["instruction"]
     assert recipe_instructions({"data": {"task": "query_rewrite", "instruction": "Rewrite.",
                                          "train": {"path": "/abs/canard/train.jsonl"}}}) == {"canard": "Rewrite."}
+    qr_mixture = yaml.safe_load((REPO / "recipes" / "query_rewrite" / "mixture-smollm2-135m-lora.yaml").read_text())
+    qr_mixture["data"]["instruction"] = "Rewrite."
+    assert recipe_instructions(qr_mixture) == {"canard": "Rewrite.", "cast2020": "Rewrite.", "disflqa": "Rewrite."}

@@ -103,6 +103,13 @@ def test_task_instructions_for_subject_lines_and_tldrs(tmp_path):
     assert doc["document"] == "We study X. It works." and len(doc["references"]) == 2
     assert utils.doc_to_text(doc).startswith(utils.SCITLDR_INSTRUCTION)
     assert utils.load_dataset("dialogsum", data)["test"][0]["references"] == ["a", "b", "c"]
+    # Disfl-QA: no history; the fluent question is the reference, and the task scores only what applies.
+    disfl = write_jsonl(tmp_path / "disfl.jsonl", [{"squad_v2_id": "q", "disfluent": "Who did no what did it do?",
+                                                     "original": "What did it do?"}])
+    doc = utils.load_dataset("disflqa", {"disflqa": str(disfl)})["test"][0]
+    assert (doc["history"], doc["query"], doc["references"]) == ([], "Who did no what did it do?", ["What did it do?"])
+    scores = utils.process_query_rewrite(doc, ["What did it do?"])
+    assert scores["exact_match"] == 1.0 and scores["unnecessary_change_rate"] is None
     # A model trained with another instruction is evaluated with that instruction.
     doc = utils.load_dataset("aeslc", data, {"aeslc": "Title this email in 2 to 6 words."})["test"][0]
     assert utils.doc_to_text(doc) == user_message("summarize", {"document": "Meeting moved to 3pm."},

@@ -1,5 +1,6 @@
 """scripts/reference_points.py scores the no-model baselines with the eval module's scorers."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,28 @@ def write_jsonl(path: Path, rows: list[dict]) -> str:
     return str(path)
 
 
+def write_cast(tmp_path: Path) -> list[str]:
+    """Two CAsT turns with their shipped automatic rewrites, and a four-passage judged collection."""
+    cast = write_jsonl(tmp_path / "cast.jsonl", [
+        {"qid": "1_1", "raw_utterance": "How do garage door openers work?", "history_utterances": [],
+         "manual_rewrite": "How do garage door openers work?", "automatic_rewrite": "How do garage door openers work?"},
+        {"qid": "1_2", "raw_utterance": "Why did it break?", "history_utterances": ["How do garage door openers work?"],
+         "manual_rewrite": "Why did my garage door opener break?", "automatic_rewrite": "Why did garage door opener break?"},
+    ])
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    write_jsonl(folder / "passages.jsonl", [
+        {"passage_id": "p1", "text": "A garage door opener uses a motor to lift the door."},
+        {"passage_id": "p2", "text": "A garage door opener breaks when its gear wears out."},
+        {"passage_id": "p3", "text": "Why did the bridge break? The cables rusted."},
+        {"passage_id": "p4", "text": "Bread rises because yeast produces gas."}])
+    write_jsonl(folder / "judged_pairs.jsonl", [{"qid": "1_1", "passage_id": "p1", "relevance": 4},
+                                                {"qid": "1_2", "passage_id": "p2", "relevance": 3}])
+    write_jsonl(folder / "queries.jsonl", [{"qid": "1_1", "query_shown_to_annotators": "How do garage door openers work?"},
+                                           {"qid": "1_2", "query_shown_to_annotators": "Why did my garage door opener break?"}])
+    return ["--data", f"cast2020={cast}", "--data", f"cast2020_collection={folder}"]
+
+
 def test_reference_points(tmp_path):
     canard = write_jsonl(tmp_path / "canard.jsonl", [
         {"history": ["Ada Lovelace"], "question": "when was she born", "rewrite": "when was Ada Lovelace born"},
@@ -22,12 +45,15 @@ def test_reference_points(tmp_path):
     ])
     proc = subprocess.run(
         [sys.executable, "scripts/reference_points.py", "--data", f"canard={canard}", "--data", f"dialogsum={dialogsum}",
-         "--data", f"aeslc={tmp_path / 'missing.jsonl'}"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+         "--data", f"aeslc={tmp_path / 'missing.jsonl'}", *write_cast(tmp_path)],
+        # Sources given no --data resolve under an empty data root, so they are skipped.
+        cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "SEARCHTUNE_DATA_ROOT": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr
     lines = {line.split(" ")[0].rstrip(":"): line for line in proc.stdout.splitlines()}
     assert "n=2), question copied unchanged" in lines["canard"]
     assert "exact match 0.5 [" in lines["canard"] and "BLEU 100" not in lines["canard"]
     assert "first two turns: rouge1 100 [100, 100]" in lines["dialogsum"]
-    assert lines["aeslc"].startswith("aeslc: skipped")
+    assert lines["aeslc"].startswith("aeslc: skipped") and lines["scitldr"].startswith("scitldr: skipped")
+    assert "automatic rewrite shipped with the topics: BLEU" in lines["cast2020"]
+    assert "bm25_ndcg@3 " in lines["cast2020"] and "of the gap" in lines["cast2020"]

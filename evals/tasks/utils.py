@@ -61,6 +61,11 @@ def _canard(row: dict) -> dict:
     return {"history": row["history"], "query": row["question"], "references": [row["rewrite"]]}
 
 
+def _disflqa(row: dict) -> dict:
+    # A spoken question with a self-correction and no conversation: the rewrite removes the disfluency.
+    return {"history": [], "query": row["disfluent"], "references": [row["original"]]}
+
+
 def _cast(row: dict) -> dict:
     return {
         "history": row["history_utterances"] or [],
@@ -108,6 +113,8 @@ SOURCES = {
                      ("history", "question", "rewrite"), _canard),
     "cast2020": Source("searchtune_qr_cast2020", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
                        ("history_utterances", "raw_utterance", "manual_rewrite", "qid"), _cast),
+    "disflqa": Source("searchtune_qr_disflqa", "query_rewrite", "disfl-qa/dev.jsonl", ("disfluent", "original"),
+                      _disflqa),
     "sum_sample": Source("searchtune_sum_sample", "summarize", SAMPLE_DIR / "summarize_heldout.jsonl",
                          ("document", "summary"), _sum_sample),
     "dialogsum": Source("searchtune_sum_dialogsum", "summarize", "dialogsum/dev.jsonl", ("dialogue",), _dialogsum,
