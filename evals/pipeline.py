@@ -509,5 +509,8 @@ def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
 
 
 def _run_name(folder: Path) -> str:
+    """runs/NAME for its default eval folder, runs/NAME/eval-X as NAME/eval-X, else the folder's own name."""
     folder = folder.resolve()
-    return folder.parent.name if folder.name == "eval" else folder.name
+    if (folder.parent / "recipe.yaml").is_file():
+        return folder.parent.name if folder.name == "eval" else f"{folder.parent.name}/{folder.name}"
+    return folder.name

@@ -180,6 +180,17 @@ def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
     assert (compared / "report.html").is_file() and (compared / "report.md").is_file()
 
 
+def test_compare_labels_name_the_run_and_its_eval_folder(tmp_path):
+    from evals.pipeline import _run_name
+
+    run = tmp_path / "canard-lora"
+    (run / "eval-disflqa").mkdir(parents=True)
+    (run / "recipe.yaml").write_text("{}")
+    assert _run_name(run) == _run_name(run / "eval") == "canard-lora"
+    assert _run_name(run / "eval-disflqa") == "canard-lora/eval-disflqa"
+    assert _run_name(tmp_path / "base-eval") == "base-eval"
+
+
 # ---------------------------------------------------------------------------------------------- errors
 
 
