@@ -341,7 +341,6 @@ def compare_metrics(base_samples: list[dict], tuned_samples: list[dict], aggrega
 def paired_comparison(scores_a: list[dict], scores_b: list[dict], aggregates: dict) -> dict:
     """{metric: {delta (b - a), ci_low, ci_high}} over aligned per-example score dicts."""
     from evals.metrics import paired_bootstrap
-
     from evals.report import CEILING, FLOOR
 
     out = {}

@@ -66,8 +66,8 @@ def score_automatic_rewrites(docs: list[dict], overrides: dict) -> list[str]:
     out = [f"BLEU {interval([s['bleu'] for s in scores], 'bleu')}"]
     for metric in ("bm25_ndcg@3", "bm25_recall@10", "dense_ndcg@3"):
         judged = [s for s in scores if s.get(metric) is not None]
-        raw, human = (sum(s[metric + suffix] for s in judged) / len(judged) for suffix in ("_raw", "_manual"))
-        gap = "no gap" if human == raw else f"{(sum(s[metric] for s in judged) / len(judged) - raw) / (human - raw):.0%} of the gap"
+        value, raw, human = (sum(s[metric + suffix] for s in judged) / len(judged) for suffix in ("", "_raw", "_manual"))
+        gap = "no gap" if human == raw else f"{(value - raw) / (human - raw):.0%} of the gap"
         out.append(f"{metric} {interval([s[metric] for s in judged])} (raw {raw:.3f}, human {human:.3f}: {gap})")
     return out
 
