@@ -14,7 +14,11 @@ def write_jsonl(path: Path, rows: list[dict]) -> str:
 
 
 def write_cast(tmp_path: Path) -> list[str]:
-    """Two CAsT turns with their shipped automatic rewrites, and a four-passage judged collection."""
+    """Two CAsT turns with their shipped automatic rewrites, and a four-passage judged collection.
+
+    Not test_eval_tasks.write_cast: there the raw turn already finds its passage, so raw and human rewrite tie and
+    no share of the gap can be computed; here "Why did it break?" ranks the bridge passage first.
+    """
     cast = write_jsonl(tmp_path / "cast.jsonl", [
         {"qid": "1_1", "raw_utterance": "How do garage door openers work?", "history_utterances": [],
          "manual_rewrite": "How do garage door openers work?", "automatic_rewrite": "How do garage door openers work?"},
