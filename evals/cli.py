@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-from finetune.errors import UserError
+from finetune.core.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +90,7 @@ def load_model(name: str, adapter: Path | None, gguf_file: str | None = None, dt
     """(model, tokenizer): the base model, with the adapter attached when given (a PeftModel then)."""
     import torch
 
-    from finetune.models import load_base_model, load_tokenizer, local_checkpoint
+    from finetune.core.models import load_base_model, load_tokenizer, local_checkpoint
 
     if adapter is not None and not (adapter / "adapter_config.json").is_file():
         raise UserError(f"--adapter {adapter}: no adapter_config.json there; point at a PEFT adapter folder "

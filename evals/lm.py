@@ -17,7 +17,7 @@ from pathlib import Path
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 
-from finetune.tasks import render_prompt
+from finetune.core.prompts import render_prompt
 
 log = logging.getLogger("searchtune")
 
@@ -31,7 +31,7 @@ def request_key(context: str, gen_kwargs: dict) -> str:
 
 
 def _plain_chat(chat_history: list[dict], add_generation_prompt: bool) -> str:
-    """The plain instruction/response layout of finetune.tasks, extended to several turns."""
+    """The plain instruction/response layout of finetune.core.prompts, extended to several turns."""
     parts = []
     for message in chat_history:
         if message["role"] == "assistant":
@@ -59,7 +59,7 @@ class SearchtuneLM(LM):
     ):
         super().__init__()
         if model is None:
-            from finetune.models import load_base_model, load_tokenizer, local_checkpoint
+            from finetune.core.models import load_base_model, load_tokenizer, local_checkpoint
 
             if pretrained is None:
                 raise ValueError("SearchtuneLM needs a model object or `pretrained`")
@@ -93,7 +93,7 @@ class SearchtuneLM(LM):
 
     def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
         if add_generation_prompt and len(chat_history) == 1 and chat_history[0]["role"] == "user":
-            # The searchtune case: exactly finetune.tasks.render_prompt, so eval prompts equal training prompts.
+            # The searchtune case: exactly finetune.core.prompts.render_prompt, so eval prompts equal training prompts.
             return render_prompt(self.tokenizer, chat_history[0]["content"])
         if getattr(self.tokenizer, "chat_template", None):
             return self.tokenizer.apply_chat_template(

@@ -21,9 +21,9 @@ from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 
-from finetune.data import file_sha256
-from finetune.errors import UserError
-from finetune.run_folder import package_versions
+from finetune.core.io import file_sha256
+from finetune.core.errors import UserError
+from finetune.core.provenance import package_versions
 
 log = logging.getLogger("searchtune")
 

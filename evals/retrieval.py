@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from finetune.errors import UserError
+from finetune.core.errors import UserError
 
 RELEVANT_MIN = 2
 
@@ -112,7 +112,7 @@ class BM25Index:
 
 
 def _embedding_cache_path(texts: list[str]) -> Path:
-    from finetune.models import cache_dir
+    from finetune.core.paths import cache_dir
 
     digest = hashlib.sha256()
     for text in texts:

@@ -13,7 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from finetune.errors import UserError
+from finetune.core.errors import UserError
 
 REPO = Path(__file__).resolve().parents[1]
 ACCELERATE_CONFIGS = REPO / "accelerate_configs"
@@ -65,10 +65,10 @@ def run(argv: list[str]) -> int:
 
             return eval_main(rest)
         if head[0] == "merge":
-            from finetune.merge import merge_main
+            from finetune.publish.merge import merge_main
 
             return merge_main(rest)
-        from finetune.hub import push_main
+        from finetune.publish.hub import push_main
 
         return push_main(rest)
 
@@ -79,7 +79,7 @@ def run(argv: list[str]) -> int:
         args.overrides += extra
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    from finetune.recipe import Recipe, load_recipe, to_yaml
+    from finetune.core.recipe import Recipe, load_recipe, to_yaml
 
     if args.command == "schema":
         print(json.dumps(Recipe.model_json_schema(), indent=2))
@@ -91,9 +91,9 @@ def run(argv: list[str]) -> int:
     # train: validate here first, so a typo fails in a second rather than after accelerate starts.
     load_recipe(args.recipe, args.overrides)
     config = _accelerate_config(args.accelerate_config)
-    launch = ["--config_file", str(config), "-m", "finetune.train", args.recipe, *args.overrides] + (["--debug"] if args.debug else [])
-    print("[searchtune] " + " ".join(["accelerate launch", "--config_file", str(config), "-m finetune.train", args.recipe, *args.overrides]))
-    # finetune.train repeats this command in the resume hint it prints after a stop signal (finetune/signals.py).
+    launch = ["--config_file", str(config), "-m", "finetune.workflow", args.recipe, *args.overrides] + (["--debug"] if args.debug else [])
+    print("[searchtune] " + " ".join(["accelerate launch", "--config_file", str(config), "-m finetune.workflow", args.recipe, *args.overrides]))
+    # finetune.workflow repeats this command in the resume hint it prints after a stop signal (finetune/training/signals.py).
     os.environ["SEARCHTUNE_LAUNCH_COMMAND"] = shlex.join(["searchtune", "train", "--accelerate-config", args.accelerate_config])
     return _accelerate_launch(launch)
 

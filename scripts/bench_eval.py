@@ -42,7 +42,7 @@ def main() -> int:
 
     from evals.lm import SearchtuneLM
     from evals.pipeline import load_tasks
-    from finetune.models import load_base_model, load_tokenizer, local_checkpoint
+    from finetune.core.models import load_base_model, load_tokenizer, local_checkpoint
 
     task_name = args.task or default_task()
     data = dict(pair.split("=", 1) for pair in args.data)

@@ -6,7 +6,7 @@
 Variants, each in its own subprocess, run alternately (a, b, c, a, b, c, ...); medians are reported:
   (a) plain   the script a user writes by hand: prompt-completion dataset, SFTTrainer + LoraConfig, padding to the
               longest in each batch, no packing
-  (b) recipe  finetune.train's own trainer (recipe -> data.build_datasets -> train.build_trainer) with the same
+  (b) recipe  finetune.workflow's own trainer (recipe -> data.build_datasets -> train.build_trainer) with the same
               behaviour (SAME_AS_PLAIN)
   (c) fast    the recipe path with the fastest settings (--fast; default per device: FAST)
 
@@ -99,14 +99,14 @@ def read_rows(path: Path) -> list[dict]:
 
 def select_rows(rows: list[dict], tokenizer, max_length: int, n: int, seed: int) -> tuple[list[dict], int, list[int]]:
     """Up to n seeded-random rows whose whole prompt + summary fits max_length; (rows, skipped as too long, lengths)."""
-    from finetune import tasks
+    from finetune.core import prompts
 
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
     picked, lengths, skipped = [], [], 0
     for i in order:
         rec = {"document": rows[i]["document"], "query": None, "summary": rows[i]["summary"]}
-        enc = tasks.encode(tokenizer, "summarize", rec, 10**9)
+        enc = prompts.encode(tokenizer, "summarize", rec, 10**9)
         if len(enc.input_ids) > max_length:
             skipped += 1
             continue
@@ -299,7 +299,7 @@ def worker(spec: dict) -> dict:
 
 
 def recipe_settings(spec: dict):
-    from finetune.recipe import load_recipe
+    from finetune.core.recipe import load_recipe
 
     return load_recipe(spec["recipe"], spec["overrides"])
 
@@ -312,8 +312,8 @@ def plain_trainer(spec: dict):
     from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
     from trl import SFTConfig, SFTTrainer
 
-    from finetune.models import torch_dtype
-    from finetune.tasks import user_message
+    from finetune.core.models import torch_dtype
+    from finetune.core.prompts import user_message
 
     r = recipe_settings(spec)  # the same settings as (b), read from the same recipe
     rows = read_rows(Path(spec["data"]))
@@ -345,11 +345,12 @@ def plain_trainer(spec: dict):
 
 
 def recipe_trainer(spec: dict):
-    """finetune.train's path: recipe -> models.load -> data.build_datasets -> train.build_trainer."""
+    """finetune.workflow's path: recipe -> models.load -> data.build_datasets -> train.build_trainer."""
     from transformers import set_seed
 
-    from finetune import data, models
-    from finetune.train import build_trainer
+    from finetune.training import data
+    from finetune.core import models
+    from finetune.workflow import build_trainer
 
     recipe = recipe_settings(spec)
     set_seed(recipe.train.seed)
@@ -363,8 +364,9 @@ def prep_worker(spec: dict) -> dict:
     """Time data.build_datasets once (imports and tokenizer loading excluded)."""
     import datasets  # noqa: F401  (imported before timing, as in a training run)
 
-    from finetune import data, models
-    from finetune.recipe import load_recipe
+    from finetune.training import data
+    from finetune.core import models
+    from finetune.core.recipe import load_recipe
 
     recipe = load_recipe(spec["recipe"], spec["overrides"])
     tokenizer = models.load_tokenizer(spec["checkpoint"])
@@ -471,8 +473,8 @@ def main() -> int:
 
     import torch
 
-    from finetune import models
-    from finetune.recipe import load_recipe
+    from finetune.core import models
+    from finetune.core.recipe import load_recipe
 
     on_gpu = torch.cuda.is_available()
     device = "cuda" if on_gpu else "cpu"

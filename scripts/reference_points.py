@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from evals import metrics  # noqa: E402
 from evals.cli import _pairs  # noqa: E402
 from evals.pipeline import task_utils  # noqa: E402
-from finetune.errors import UserError  # noqa: E402
+from finetune.core.errors import UserError  # noqa: E402
 
 
 def first_turns(dialogue: str, n: int = 2) -> str:

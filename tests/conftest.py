@@ -29,7 +29,7 @@ def _corpus() -> list[str]:
         path = REPO / "finetune" / "sample_data" / name
         if path.exists():
             lines += [json.dumps(json.loads(line)) for line in path.read_text().splitlines()[:200]]
-    from finetune.tasks import DEFAULT_INSTRUCTIONS
+    from finetune.core.prompts import DEFAULT_INSTRUCTIONS
 
     # The instructions appear in every prompt: training on them keeps tiny-model sequences short.
     return lines + list(DEFAULT_INSTRUCTIONS.values()) * 20 + ["the quick brown fox jumps over the lazy dog"] * 10

@@ -7,9 +7,10 @@ import json
 import pytest
 from transformers import AutoTokenizer
 
-from finetune import data, tasks
-from finetune.errors import UserError
-from finetune.recipe import load_recipe
+from finetune.training import data
+from finetune.core import prompts
+from finetune.core.errors import UserError
+from finetune.core.recipe import load_recipe
 
 QR = {"history": ["who runs project atlas?", "Priya Raman runs it."], "query": "when does it ship?",
       "rewrite": "when does project atlas ship?"}
@@ -112,32 +113,32 @@ def test_mixture_weights_and_eval_fraction(tmp_path, tok):
 
 
 def test_completion_only_mask_and_eos(tok):
-    enc = tasks.encode(tok, "query_rewrite", QR, 1024)
+    enc = prompts.encode(tok, "query_rewrite", QR, 1024)
     n = sum(enc.completion_mask)
     completion = enc.input_ids[-n:]
     assert completion[-1] == tok.eos_token_id
     assert tok.decode(completion[:-1]) == QR["rewrite"]
     prompt = tok.decode(enc.input_ids[:-n])
-    assert prompt == tasks.render_prompt(tok, tasks.user_message("query_rewrite", QR))
+    assert prompt == prompts.render_prompt(tok, prompts.user_message("query_rewrite", QR))
     assert prompt.endswith("<|im_start|>assistant\n") and "Priya Raman" in prompt
 
 
 def test_plain_fallback_without_chat_template(tiny_plain_model_dir):
     plain = AutoTokenizer.from_pretrained(tiny_plain_model_dir)
-    text = tasks.render_prompt(plain, tasks.user_message("query_rewrite", QR))
+    text = prompts.render_prompt(plain, prompts.user_message("query_rewrite", QR))
     assert text.startswith("### Instruction:\n") and text.endswith("### Response:\n")
 
 
 def test_truncation_cuts_history_from_oldest_never_target(tok):
     long = dict(QR, history=[f"turn {i} " + "words " * 20 for i in range(12)])
-    full = tasks.encode(tok, "query_rewrite", long, 100_000)
-    enc = tasks.encode(tok, "query_rewrite", long, len(full.input_ids) - 30)
+    full = prompts.encode(tok, "query_rewrite", long, 100_000)
+    enc = prompts.encode(tok, "query_rewrite", long, len(full.input_ids) - 30)
     assert enc.truncated and len(enc.input_ids) <= len(full.input_ids) - 30
     text = tok.decode(enc.input_ids)
     assert "turn 0 " not in text and "turn 11 " in text  # oldest turns went first
     assert text.endswith(QR["rewrite"] + "<|im_end|>")
     doc = {"document": "alpha " * 400 + "omega", "query": None, "summary": "a short summary"}
-    enc = tasks.encode(tok, "summarize", doc, 200)
+    enc = prompts.encode(tok, "summarize", doc, 200)
     assert enc.truncated and len(enc.input_ids) <= 200 and "omega" not in tok.decode(enc.input_ids)
     assert tok.decode(enc.input_ids).endswith("a short summary<|im_end|>")
 

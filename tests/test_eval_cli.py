@@ -100,7 +100,7 @@ def test_cli_end_to_end_with_offline_wandb(tmp_path, tiny_model_dir):
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory, tiny_model_dir):
-    """A training run folder as finetune.train leaves it: recipe, adapter (+ tokenizer), log history."""
+    """A training run folder as finetune.workflow leaves it: recipe, adapter (+ tokenizer), log history."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from finetune.tasks import PLAIN_TEMPLATE
+from finetune.core.prompts import PLAIN_TEMPLATE
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from finetune.errors import UserError
-from finetune.tasks import render_prompt, user_message
+from finetune.core.errors import UserError
+from finetune.core.prompts import render_prompt, user_message
 
 REPO = Path(__file__).resolve().parents[1]
 

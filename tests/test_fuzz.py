@@ -21,9 +21,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from finetune import data
-from finetune.errors import UserError
-from finetune.recipe import load_recipe
+from finetune.training import data
+from finetune.core.errors import UserError
+from finetune.core.recipe import load_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 CASES: Counter = Counter()

@@ -26,7 +26,7 @@ from huggingface_hub import ModelCard
 from test_merge import IDS, RESULTS, make_run, peft_logits
 
 REPO = Path(__file__).resolve().parents[1]
-PUSH = "import sys; from finetune.hub import push_main; sys.exit(push_main(sys.argv[1:]))"
+PUSH = "import sys; from finetune.publish.hub import push_main; sys.exit(push_main(sys.argv[1:]))"
 DOWNLOAD = f"""
 import sys, torch
 from peft import PeftModel
@@ -171,9 +171,9 @@ def test_card_metadata_and_model_index(hub, pushed, tmp_path):
 
 
 def test_card_without_eval_results_and_with_a_hub_base(run):
-    from finetune.hub import stage_files
-    from finetune.merge import read_run
-    from finetune.model_card import build_model_card
+    from finetune.publish.hub import stage_files
+    from finetune.publish.merge import read_run
+    from finetune.publish.model_card import build_model_card
 
     shutil.rmtree(run / "eval")
     recipe = yaml.safe_load((run / "recipe.yaml").read_text())
@@ -200,7 +200,7 @@ def test_card_without_eval_results_and_with_a_hub_base(run):
 
 
 def test_card_for_a_bare_run_with_only_an_adapter(run, tmp_path):
-    from finetune.model_card import build_model_card
+    from finetune.publish.model_card import build_model_card
 
     bare = tmp_path / "bare"
     shutil.copytree(run / "adapter", bare / "adapter")
@@ -287,8 +287,8 @@ def test_push_run_raises_a_push_error_with_the_retry_command(run, monkeypatch):
     """In this process HF_HUB_OFFLINE=1 (conftest): push_run must fail cleanly, as train.py will catch it."""
     from huggingface_hub import constants
 
-    from finetune.errors import UserError
-    from finetune.hub import PushError, push_run
+    from finetune.core.errors import UserError
+    from finetune.publish.hub import PushError, push_run
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(PushError) as info:
@@ -307,7 +307,7 @@ def test_only_transient_errors_are_retried():
     import httpx2
     from huggingface_hub.errors import HfHubHTTPError
 
-    from finetune.hub import with_retries
+    from finetune.publish.hub import with_retries
 
     calls = []
 

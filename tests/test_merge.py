@@ -14,8 +14,8 @@ import pytest
 import torch
 import yaml
 
-from finetune.errors import UserError
-from finetune.merge import merge_main, merge_run, read_run
+from finetune.core.errors import UserError
+from finetune.publish.merge import merge_main, merge_run, read_run
 
 IDS = torch.tensor([[1, 17, 42, 99, 7, 250, 3, 64]])
 
@@ -69,7 +69,7 @@ def make_run(root: Path, tiny_model_dir: Path, *, load_in_4bit: bool = False, wi
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
-    from finetune.recipe import Recipe, to_yaml
+    from finetune.core.recipe import Recipe, to_yaml
 
     run = root / "run"
     base = root / "base"  # the "resolved_path" cache: a copy with a model card stating the license

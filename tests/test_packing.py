@@ -1,4 +1,4 @@
-"""Speed settings keep the loss (finetune/speed.py): the same examples give the same per-token loss through TRL's own
+"""Speed settings keep the loss (finetune/training/speed.py): the same examples give the same per-token loss through TRL's own
 padded batches, packed rows, length-grouped batches, and the fast path (no padding mask, LM head on loss tokens only)."""
 
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from finetune import data, models
-from finetune.recipe import load_recipe
-from finetune.train import build_trainer
+from finetune.training import data
+from finetune.core import models
+from finetune.core.recipe import load_recipe
+from finetune.workflow import build_trainer
 
 
 @pytest.fixture(scope="module")

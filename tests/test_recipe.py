@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from finetune.errors import UserError
-from finetune.recipe import Recipe, load_recipe
+from finetune.core.errors import UserError
+from finetune.core.recipe import Recipe, load_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES = sorted((REPO / "recipes").rglob("*.yaml"))

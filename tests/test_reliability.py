@@ -22,9 +22,10 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from finetune import checkpoints, run_folder
-from finetune.errors import UserError
-from finetune.recipe import load_recipe
+from finetune.training import checkpoints
+from finetune.core import io, run as run_folder
+from finetune.core.errors import UserError
+from finetune.core.recipe import load_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 # 24 steps, a checkpoint every 4, LoRA dropout on: resuming must restore data order, optimizer, schedule and RNG.
@@ -53,7 +54,7 @@ def workdir(tmp_path_factory, tiny_model_dir):
 
 
 def command(workdir, *overrides) -> list[str]:
-    return [sys.executable, "-m", "finetune.train", str(workdir / "recipe.yaml"), *overrides]
+    return [sys.executable, "-m", "finetune.workflow", str(workdir / "recipe.yaml"), *overrides]
 
 
 def cli_command(workdir, *overrides) -> list[str]:
@@ -77,8 +78,8 @@ def own_cache(workdir, monkeypatch):
 
 
 def train_here(workdir, name, *overrides, capsys) -> tuple[int, str]:
-    """Run finetune.train in this process; return its exit code and its output."""
-    from finetune.train import main
+    """Run finetune.workflow in this process; return its exit code and its output."""
+    from finetune.workflow import main
 
     capsys.readouterr()
     code = main([str(workdir / "recipe.yaml"), f"output_dir={workdir / name}", *overrides])
@@ -213,7 +214,7 @@ def test_sigint_and_sigterm_save_print_resume_command_and_exit_130_143(workdir, 
         assert resume == f"{prefix[sig]} {shlex.join([f'output_dir={proc.run}', *long, 'train.resume=auto'])}"
 
     # The printed command (its arguments, run here) continues the run to the end.
-    from finetune.train import main
+    from finetune.workflow import main
 
     proc = procs[signal.SIGTERM]
     capsys.readouterr()
@@ -243,7 +244,7 @@ def test_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(workdir, caps
 def test_watchdog_trips_on_a_sustained_spike_only():
     from transformers import TrainerControl, TrainerState
 
-    from finetune.callbacks import Watchdog
+    from finetune.training.callbacks import Watchdog
 
     def feed(dog, losses):
         state, control = TrainerState(), TrainerControl()
@@ -278,7 +279,7 @@ def test_watchdog_settings_are_validated(tmp_path, workdir):
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from finetune import run_folder
+from finetune.core import io, run as run_folder
 with run_folder.lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -423,7 +424,7 @@ def test_recipes_cannot_carry_tokens(workdir, tmp_path, monkeypatch):
         load_recipe(path)
     with pytest.raises(UserError, match="`logging.run_name` holds the value of one of HF_TOKEN"):
         load_recipe(workdir / "recipe.yaml", [f"logging.run_name=x{HF_SENTINEL}"])
-    run_folder.write_json(tmp_path / "m.json", {"note": f"token {HF_SENTINEL}"})
+    io.write_json(tmp_path / "m.json", {"note": f"token {HF_SENTINEL}"})
     assert HF_SENTINEL not in (tmp_path / "m.json").read_text() and "<redacted>" in (tmp_path / "m.json").read_text()
 
 
@@ -433,8 +434,8 @@ def test_recipes_cannot_carry_tokens(workdir, tmp_path, monkeypatch):
 def test_remote_code_runs_only_when_the_recipe_trusts_it(tiny_model_dir, tmp_path, caplog):
     import shutil
 
-    from finetune import models
-    from finetune.recipe import ModelSection
+    from finetune.core import models
+    from finetune.core.recipe import ModelSection
 
     assert ModelSection().trust_remote_code is False
     repo = tmp_path / "custom"
@@ -465,7 +466,7 @@ class _Payload:
 
 
 def test_pickle_in_bin_weights_is_refused_not_executed(tiny_model_dir, tmp_path):
-    from finetune import models
+    from finetune.core import models
 
     folder = tmp_path / "bin-model"
     folder.mkdir()

@@ -24,7 +24,7 @@ def workdir(tmp_path_factory, tiny_model_dir):
              "rewrite": f"when is project p{i} due?"} for i in range(64)]
     (root / "qr.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (root / "recipe.yaml").write_text(
-        "# python -m finetune.train recipe.yaml\n"
+        "# python -m finetune.workflow recipe.yaml\n"
         f"model: {{name: {tiny_model_dir}}}\n"
         "lora: {r: 4, alpha: 8, dropout: 0.0}\n"
         f"data: {{task: query_rewrite, train: {{path: {root / 'qr.jsonl'}}}, eval_fraction: 0.125, max_length: 256}}\n"
@@ -36,7 +36,7 @@ def workdir(tmp_path_factory, tiny_model_dir):
 
 
 def train(workdir, *overrides, env=None, wait=True):
-    cmd = [sys.executable, "-m", "finetune.train", str(workdir / "recipe.yaml"), *overrides]
+    cmd = [sys.executable, "-m", "finetune.workflow", str(workdir / "recipe.yaml"), *overrides]
     env = {**os.environ, "SEARCHTUNE_CACHE": str(workdir / "cache"), **(env or {})}
     if not wait:
         return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -6,7 +6,7 @@ Data files: each task names a source key (`dataset_kwargs.source` in its YAML). 
 metadata["searchtune_data"][key] (the CLI's `--data KEY=PATH`, or `lm_eval --metadata`), else the default
 path under $SEARCHTUNE_DATA_ROOT (default: <repo>/../shared/data), or the bundled sample file.
 
-Instructions: a task's default (finetune.tasks.DEFAULT_INSTRUCTIONS, or the source's own below) unless
+Instructions: a task's default (finetune.core.prompts.DEFAULT_INSTRUCTIONS, or the source's own below) unless
 metadata["searchtune_instructions"][key] (the CLI's `--instruction KEY=TEXT`) replaces it, for models trained with
 another instruction (a recipe source's `instruction`): the eval prompt must be the training prompt.
 
@@ -24,25 +24,14 @@ import sys
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-REPO = Path(__file__).resolve().parents[2]
-# `lm_eval --include_path evals/tasks` loads this file without the project on sys.path when the project is not
-# pip-installed; the repo root makes `finetune` and `evals` importable in that case too.
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from finetune.errors import UserError  # noqa: E402
-from finetune.tasks import user_message  # noqa: E402
-
-SAMPLE_DIR = REPO / "finetune" / "sample_data"
+from finetune.core.errors import UserError
+from finetune.core.paths import SAMPLE_DATA as SAMPLE_DIR, data_root
+from finetune.core.prompts import user_message
 
 AESLC_INSTRUCTION = "Write the subject line of the following email. Reply with the subject line only."
 SCITLDR_INSTRUCTION = (
     "Summarize the following scientific abstract in one sentence (a TLDR). Reply with the sentence only."
 )
-
-
-def data_root() -> Path:
-    return Path(os.environ.get("SEARCHTUNE_DATA_ROOT") or REPO.parent / "shared" / "data")
 
 
 def _texts(value, what: str) -> list[str]:
@@ -97,7 +86,7 @@ def _scitldr(row: dict) -> dict:
 # dataclasses need.
 class Source(NamedTuple):
     task: str  # the lm-eval task name, for error messages
-    kind: str  # finetune.tasks task type
+    kind: str  # finetune.core.prompts task type
     default: Path | str  # absolute (bundled) or relative to data_root()
     required: tuple[str, ...]
     convert: Callable[[dict], dict]

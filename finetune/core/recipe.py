@@ -16,12 +16,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from finetune import secrets
-from finetune.errors import UserError
-from finetune.tasks import OPTIONAL_FIELDS, REQUIRED_FIELDS
+from finetune.core import secrets
+from finetune.core.errors import UserError
+from finetune.core.paths import SAMPLE_DATA
+from finetune.core.prompts import OPTIONAL_FIELDS, REQUIRED_FIELDS
 
 SAMPLE_PREFIX = "sample:"
-SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 HUB_PREFIX = "hub:"
 
 
@@ -229,7 +229,7 @@ class Recipe(Section):
         if source.path.startswith(HUB_PREFIX):
             return None
         if source.path.startswith(SAMPLE_PREFIX):
-            return SAMPLE_DIR / source.path[len(SAMPLE_PREFIX):]
+            return SAMPLE_DATA / source.path[len(SAMPLE_PREFIX):]
         # os.path.expanduser leaves `~unknown-user` as it is, where Path.expanduser raises.
         path = Path(os.path.expanduser(source.path))
         return path if path.is_absolute() else Path(os.path.expanduser(self.data.root)) / path

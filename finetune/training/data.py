@@ -16,15 +16,16 @@ import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from finetune import tasks
-from finetune.errors import UserError
-from finetune.models import cache_dir
-from finetune.recipe import Recipe, Source
+from finetune.core import prompts
+from finetune.core.errors import UserError
+from finetune.core.io import file_sha256
+from finetune.core.paths import cache_dir
+from finetune.core.recipe import Recipe, Source
 
 log = logging.getLogger("searchtune")
 
 # Characters kept of a context field (the document, or the history's newest turns) before tokenization: far beyond
-# any max_length, so only pathological inputs (a 10 MB field) are cut here; the token-level cut in tasks.encode does
+# any max_length, so only pathological inputs (a 10 MB field) are cut here; the token-level cut in prompts.encode does
 # the real fitting. A query or target longer than this cannot fit at all: its row is dropped as too long untokenized.
 MAX_FIELD_CHARS = 200_000
 
@@ -42,13 +43,6 @@ class DataStats:
     cache_key: str = ""
     cache_hit: bool = False
 
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_jsonl(path: Path) -> list[tuple[int, object]]:
@@ -177,7 +171,7 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
         rows, label = _read_hub(source), source.path
     else:
         rows, label = _read_file(path, source.format), str(path)
-    fields = tasks.REQUIRED_FIELDS[task] + tasks.OPTIONAL_FIELDS[task]
+    fields = prompts.REQUIRED_FIELDS[task] + prompts.OPTIONAL_FIELDS[task]
     out, skipped, too_long = [], 0, 0
     for lineno, row in rows:
         reason = None
@@ -187,26 +181,26 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
             rec = {}
             for name in fields:
                 column = source.columns.get(name, name)
-                if name in tasks.REQUIRED_FIELDS[task] and column not in row:
+                if name in prompts.REQUIRED_FIELDS[task] and column not in row:
                     reason = f"missing field `{column}`" + (f" (mapped from `{name}`)" if column != name else "")
                     break
-                kind = "list" if name == "history" else "target" if name == tasks.TARGET_FIELD[task] else "text"
+                kind = "list" if name == "history" else "target" if name == prompts.TARGET_FIELD[task] else "text"
                 value, reason = _clean(row.get(column), column, kind)
                 if reason:
                     break
                 rec[name] = value
             if not reason:
-                target = rec[tasks.TARGET_FIELD[task]]
+                target = rec[prompts.TARGET_FIELD[task]]
                 if not target or not target.strip():
-                    reason = f"empty target `{source.columns.get(tasks.TARGET_FIELD[task], tasks.TARGET_FIELD[task])}`"
-                elif not (rec[tasks.REQUIRED_FIELDS[task][0]] or "").strip():
-                    reason = f"empty `{source.columns.get(tasks.REQUIRED_FIELDS[task][0], tasks.REQUIRED_FIELDS[task][0])}`"
+                    reason = f"empty target `{source.columns.get(prompts.TARGET_FIELD[task], prompts.TARGET_FIELD[task])}`"
+                elif not (rec[prompts.REQUIRED_FIELDS[task][0]] or "").strip():
+                    reason = f"empty `{source.columns.get(prompts.REQUIRED_FIELDS[task][0], prompts.REQUIRED_FIELDS[task][0])}`"
         if reason:
             if recipe.data.on_bad_rows == "error":
                 raise UserError(f"{label}:{lineno}: {reason}; fix the row, map the column in {where}.columns, or set data.on_bad_rows=skip")
             skipped += 1
             continue
-        ctx = tasks.CONTEXT_FIELD[task]
+        ctx = prompts.CONTEXT_FIELD[task]
         if any(len(v) > MAX_FIELD_CHARS for k, v in rec.items() if k != ctx and isinstance(v, str)):
             too_long += 1
             continue
@@ -271,7 +265,7 @@ def tokenizer_fingerprint(tokenizer) -> str:
 
 def cache_key(recipe: Recipe, tokenizer, source_hashes: list[str | None]) -> str:
     # The prompt code itself is part of the key: changing the template must invalidate every cache.
-    template = inspect.getsource(tasks)
+    template = inspect.getsource(prompts)
     payload = json.dumps({
         "data": recipe.data.model_dump(mode="json"), "sources": source_hashes,
         "template": hashlib.sha256(template.encode()).hexdigest(), "tokenizer": tokenizer_fingerprint(tokenizer),
@@ -291,10 +285,10 @@ def _source_hashes(recipe: Recipe) -> list[str | None]:
 def _tokenize(records: list[dict], tokenizer, recipe: Recipe, stats: DataStats) -> list[dict]:
     out = []
     for rec in records:
-        if len(tokenizer(rec[tasks.TARGET_FIELD[recipe.data.task]], add_special_tokens=False)["input_ids"]) >= recipe.data.max_target_length:
+        if len(tokenizer(rec[prompts.TARGET_FIELD[recipe.data.task]], add_special_tokens=False)["input_ids"]) >= recipe.data.max_target_length:
             stats.dropped_too_long += 1
             continue
-        enc = tasks.encode(tokenizer, recipe.data.task, rec, recipe.data.max_length, rec.get("instruction"))
+        enc = prompts.encode(tokenizer, recipe.data.task, rec, recipe.data.max_length, rec.get("instruction"))
         if enc is None:
             stats.dropped_too_long += 1
             continue

@@ -102,7 +102,7 @@ class GracefulStop(TrainerCallback):
 
 def resume_command(recipe: str, overrides: list[str], debug: bool = False) -> str:
     """The command that continues this run from its newest checkpoint."""
-    prefix = os.environ.get(LAUNCH_COMMAND_ENV) or f"{shlex.quote(sys.executable)} -m finetune.train"
+    prefix = os.environ.get(LAUNCH_COMMAND_ENV) or f"{shlex.quote(sys.executable)} -m finetune.workflow"
     kept = [o for o in overrides if o.split("=", 1)[0].strip() != "train.resume"]
     args = [recipe, *kept, "train.resume=auto"] + (["--debug"] if debug else [])
     return f"{prefix} {shlex.join(args)}"

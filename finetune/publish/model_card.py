@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from finetune.merge import Run, base_gguf_file, hub_base_id, read_run
+from finetune.publish.merge import Run, base_gguf_file, hub_base_id, read_run
 
 logger = logging.getLogger("searchtune.model_card")
 
@@ -309,7 +309,7 @@ def _has_chat_template(folder: Path) -> bool:
 
 
 def _snippets(run: Run, repo_id: str | None, merged: bool) -> list[dict]:
-    from finetune.tasks import PLAIN_TEMPLATE, user_message
+    from finetune.core.prompts import PLAIN_TEMPLATE, user_message
 
     repo = repo_id or "OWNER/NAME"
     task = run.section("data").get("task") or run.manifest.get("task") or "query_rewrite"

@@ -15,17 +15,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from finetune.errors import UserError
+from finetune.core.errors import UserError
+from finetune.core.paths import cache_dir
 
 log = logging.getLogger("searchtune")
 
 SMOLLM2_ALIAS = "smollm2-135m-instruct"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
-
-def cache_dir() -> Path:
-    root = os.environ.get("SEARCHTUNE_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "searchtune"
-    return Path(root)
 
 
 def _packaged_smollm2() -> tuple[Path, str]:

@@ -1,6 +1,6 @@
 """Fine-tune a LoRA adapter from a recipe.
 
-    accelerate launch --config_file accelerate_configs/cpu.yaml -m finetune.train RECIPE [key.sub=value ...]
+    accelerate launch --config_file accelerate_configs/cpu.yaml -m finetune.workflow RECIPE [key.sub=value ...]
 
 recipe → data → model → SFTTrainer + LoraConfig → train → save → eval → push.
 """
@@ -11,14 +11,15 @@ import argparse
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
-from finetune.errors import UserError
-from finetune.recipe import load_recipe, to_yaml
+from finetune.core.errors import UserError
+from finetune.core.recipe import load_recipe, to_yaml
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="finetune.train", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="finetune.workflow", description=__doc__.splitlines()[0])
     parser.add_argument("recipe", help="recipe YAML file")
     parser.add_argument("overrides", nargs="*", help="key.sub=value overrides, e.g. train.max_steps=2")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -30,16 +31,17 @@ def train(args, stop=None) -> int:
     from accelerate import PartialState
     from transformers import set_seed
 
-    from finetune import callbacks, checkpoints, data, models, run_folder, signals, tracking
+    from finetune.training import callbacks, checkpoints, data, signals
+    from finetune.core import io, models, provenance, run, tracking
 
     recipe = load_recipe(args.recipe, args.overrides)
     state = PartialState(cpu=not torch.cuda.is_available())  # gloo when CPU-only processes are launched
     out = Path(recipe.output_dir)
     # The code that runs is the code at start: record its commit now, not when training ends.
-    started, t0, commit, dirty = run_folder.now(), time.time(), run_folder.git_commit(), run_folder.git_dirty()
-    with run_folder.lock(out) if state.is_main_process else _nothing():
+    started, t0, commit, dirty = provenance.now(), time.time(), provenance.git_commit(), provenance.git_dirty()
+    with run.lock(out) if state.is_main_process else nullcontext():
         if state.is_main_process:
-            run_folder.write_text(out / "recipe.yaml", to_yaml(recipe))
+            io.write_text(out / "recipe.yaml", to_yaml(recipe))
         report_to = tracking.configure_wandb(recipe, out)
         set_seed(recipe.train.seed)
 
@@ -78,25 +80,25 @@ def train(args, stop=None) -> int:
         eval_loss = trainer.evaluate()["eval_loss"] if has_eval else None
 
         if state.is_main_process:
-            with run_folder.staged_dir(out / "adapter") as tmp:
+            with io.staged_dir(out / "adapter") as tmp:
                 trainer.model.save_pretrained(tmp)
                 tokenizer.save_pretrained(tmp)
-            run_folder.write_json(out / "log_history.json", trainer.state.log_history)
+            io.write_json(out / "log_history.json", trainer.state.log_history)
             runtime = result.metrics.get("train_runtime") or (time.time() - t0)
             tokens = trainer.state.num_input_tokens_seen
             manifest = {
                 "task": recipe.data.task,
                 "base_model": {"name": recipe.model.name, "gguf_file": recipe.model.gguf_file, "resolved_path": checkpoint},
-                "packages": run_folder.package_versions(), "git_commit": commit, "git_dirty": dirty,
+                "packages": provenance.package_versions(), "git_commit": commit, "git_dirty": dirty,
                 "data": stats.sources, "train_rows": stats.train_rows, "eval_rows": stats.eval_rows,
                 "data_stats": {k: v for k, v in vars(stats).items() if k != "sources"},
-                "seed": t.seed, "hardware": run_folder.hardware(), "world_size": state.num_processes,
-                "started_at": started, "finished_at": run_folder.now(), "train_runtime_s": round(runtime, 2),
+                "seed": t.seed, "hardware": provenance.hardware(), "world_size": state.num_processes,
+                "started_at": started, "finished_at": provenance.now(), "train_runtime_s": round(runtime, 2),
                 "global_steps": trainer.state.global_step, "train_loss": result.training_loss, "eval_loss": eval_loss,
                 "train_tokens": tokens, "tokens_per_second": round(tokens / runtime, 1) if runtime else None,
                 "wandb": tracking.run_info(),
             }
-            run_folder.write_json(out / "manifest.json", manifest)
+            io.write_json(out / "manifest.json", manifest)
             print(f"[searchtune] adapter saved to {out / 'adapter'}: train loss {result.training_loss:.4f}, "
                   f"{manifest['tokens_per_second']} tokens/s over {runtime:.0f}s")
 
@@ -115,7 +117,7 @@ def train(args, stop=None) -> int:
         state.wait_for_everyone()
 
         if state.is_main_process and recipe.hub.push != "none":
-            from finetune.hub import push_run
+            from finetune.publish.hub import push_run
 
             try:
                 url = push_run(out, recipe.hub.repo_id, merged=recipe.hub.push == "merged", private=recipe.hub.private)
@@ -132,7 +134,8 @@ def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report
     from peft import LoraConfig
     from trl import SFTConfig, SFTTrainer
 
-    from finetune import models, speed
+    from finetune.core import models
+    from finetune.training import speed
 
     lora = recipe.lora
     peft_config = LoraConfig(
@@ -169,18 +172,10 @@ def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report
     return trainer
 
 
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from finetune import signals
+    from finetune.training import signals
 
     try:
         with signals.GracefulStop() as stop:

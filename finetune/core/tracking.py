@@ -47,7 +47,7 @@ def configure_wandb(recipe, output_dir: Path) -> list[str]:
     callback reuses it), and return the trainer's report_to."""
     from accelerate import PartialState
 
-    from finetune.models import cache_dir
+    from finetune.core.paths import cache_dir
 
     mode = resolve_mode(recipe.logging.mode)
     if mode == "disabled":

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from finetune.errors import UserError
+from finetune.core.errors import UserError
 
 logger = logging.getLogger("searchtune.merge")
 
@@ -112,7 +112,7 @@ def hub_base_id(run: Run) -> str | None:
 
 def base_gguf_file(run: Run) -> Path | None:
     """The local GGUF file the base was read from, if any (for metadata such as the license)."""
-    from finetune.models import resolve
+    from finetune.core.models import resolve
 
     model = run.section("model")
     if not model.get("name"):
@@ -128,7 +128,7 @@ def base_gguf_file(run: Run) -> Path | None:
 def base_source(run: Run) -> str:
     """Where to load the unquantized base from: the manifest's resolved_path when it is still there, else the
     recipe's model.name resolved the way training does (GGUF files are dequantized into the searchtune cache)."""
-    from finetune.models import local_checkpoint
+    from finetune.core.models import local_checkpoint
 
     resolved = (run.manifest.get("base_model") or {}).get("resolved_path")
     if resolved and (Path(resolved) / "config.json").is_file():
