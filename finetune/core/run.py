@@ -1,19 +1,375 @@
-"""The run folder: its lock and what makes a folder one."""
+"""The run folder: every path in it, typed readers and writers of its files, and its lock.
+
+    RUN/
+      .lock              held while a run trains (flock; the PID inside is for messages)
+      recipe.yaml        the resolved recipe            RunFolder.recipe() / write_recipe()
+      manifest.json      what ran, on what, how fast    RunFolder.manifest() -> Manifest / write_manifest()
+      log_history.json   the Trainer's log history      RunFolder.log_history() / write_log_history()
+      adapter/           the trained LoRA adapter (its README.md is the model card)
+      checkpoints/       Trainer checkpoints
+      merged/            `searchtune merge` output
+      eval/              results.json (RunFolder.results() -> Results), predictions.jsonl, report.md, report.html
+      README.md          the model card                 RunFolder.write_card()
+      wandb/             W&B files
+
+The trainer writes the folder; eval, merge, the model card and push read it through this module only. Every write
+goes through finetune.core.io, so each file appears whole or not at all.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
+import json
+import math
 import os
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterator
 
+from finetune.core import io
 from finetune.core.errors import UserError
-
 
 # What makes an existing folder a searchtune run folder that a run may take over (resume or overwrite).
 RUN_FOLDER_MARKERS = (".lock", "recipe.yaml", "manifest.json", "checkpoints")
+RESULTS_FILE = "results.json"
+PREDICTIONS_FILE = "predictions.jsonl"
+
+
+# -- manifest.json --------------------------------------------------------------------------------------------
+@dataclass
+class BaseModelInfo:
+    name: str | None = None
+    gguf_file: str | None = None
+    resolved_path: str | None = None  # the local checkpoint training loaded (a dequantized GGUF lands in the cache)
+
+
+@dataclass
+class Manifest:
+    """manifest.json. Field order is the file's key order; every field is optional so older folders still read."""
+
+    task: str | None = None
+    base_model: BaseModelInfo = field(default_factory=BaseModelInfo)
+    packages: dict = field(default_factory=dict)
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    data: list = field(default_factory=list)  # per source: path, sha256, rows, used_rows
+    train_rows: int | None = None
+    eval_rows: int | None = None
+    data_stats: dict = field(default_factory=dict)
+    seed: int | None = None
+    hardware: dict = field(default_factory=dict)
+    world_size: int | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    train_runtime_s: float | None = None
+    global_steps: int | None = None
+    train_loss: float | None = None
+    eval_loss: float | None = None
+    train_tokens: int | None = None
+    tokens_per_second: float | None = None
+    wandb: dict = field(default_factory=dict)  # mode, url (None when offline), id, dir
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Manifest:
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        values = {}
+        for key, value in data.items():
+            if key not in known:
+                continue  # a key a later version dropped
+            if key == "base_model":
+                value = BaseModelInfo(**{k: v for k, v in (value or {}).items()
+                                         if k in {f.name for f in dataclasses.fields(BaseModelInfo)}})
+            elif value is None and known[key].default_factory is not dataclasses.MISSING:
+                value = known[key].default_factory()
+            values[key] = value
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+# -- eval/results.json ----------------------------------------------------------------------------------------
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Score:
+    """One metric entry: a value (or, in a comparison, a delta) with its 95% interval when there is one."""
+
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+    @classmethod
+    def parse(cls, entry: Any) -> Score | None:
+        if _finite(entry):
+            return cls(entry)
+        if not isinstance(entry, dict):
+            return None
+        return cls(entry.get("value", entry.get("delta")), entry.get("ci_low"), entry.get("ci_high"))
+
+    @property
+    def finite(self) -> bool:
+        return _finite(self.value)
+
+    @property
+    def has_interval(self) -> bool:
+        return _finite(self.ci_low) and _finite(self.ci_high)
+
+
+def _scores(metrics: Any) -> dict[str, Score]:
+    if not isinstance(metrics, dict):
+        return {}
+    parsed = {name: Score.parse(entry) for name, entry in metrics.items()}
+    return {name: score for name, score in parsed.items() if score is not None}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str | None = None
+    path: str | None = None
+    sha256: str | None = None
+    n: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    name: str
+    dataset: Dataset
+    decoding: dict  # do_sample, max_new_tokens, apply_chat_template, batch_size, until
+    metrics: dict[str, Score]
+    baseline: dict[str, Score]  # the same metrics for the base model (adapter off), when it was scored
+    comparison: dict[str, Score]  # tuned − base, paired
+
+    @classmethod
+    def parse(cls, name: str, entry: dict) -> TaskResult:
+        dataset = entry.get("dataset") if isinstance(entry.get("dataset"), dict) else {}
+        baseline = entry.get("baseline") if isinstance(entry.get("baseline"), dict) else {}
+        decoding = entry.get("decoding")
+        return cls(
+            name=name,
+            dataset=Dataset(dataset.get("name"), dataset.get("path"), dataset.get("sha256"), dataset.get("n")),
+            decoding=dict(decoding) if isinstance(decoding, dict) else {},
+            metrics=_scores(entry.get("metrics")),
+            baseline=_scores(baseline.get("metrics")),
+            comparison=_scores(entry.get("comparison")),
+        )
+
+
+@dataclass(frozen=True)
+class Results:
+    """A typed view of results.json (evals.pipeline writes it); `raw` is the file's content as read."""
+
+    tasks: dict[str, TaskResult] = field(default_factory=dict)
+    model: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Results:
+        if not isinstance(data, dict) or not isinstance(data.get("tasks"), dict):
+            return cls()
+        tasks = {name: TaskResult.parse(name, entry) for name, entry in data["tasks"].items() if isinstance(entry, dict)}
+        model = data.get("model") if isinstance(data.get("model"), dict) else {}
+        return cls(tasks, model, data)
+
+
+def write_results(folder: Path, results: dict) -> None:
+    """Write results.json into an eval output folder, atomically."""
+    io.write_text(Path(folder) / RESULTS_FILE, json.dumps(results, indent=2, default=str, allow_nan=False) + "\n")
+
+
+def decoding_line(decoding: dict) -> str:
+    """The decoding settings of one task, in words (the eval report and the model card both print it)."""
+    mode = "sampling" if decoding.get("do_sample") else "greedy"
+    return (f"{mode}, max_new_tokens={decoding.get('max_new_tokens')}, "
+            f"chat template {'on' if decoding.get('apply_chat_template') else 'off'}, "
+            f"batch size {decoding.get('batch_size')}, stop strings {json.dumps(decoding.get('until'))}")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# -- the folder -----------------------------------------------------------------------------------------------
+class RunFolder:
+    """One run folder. Paths are properties; readers return typed values (or empty ones when a file is absent)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).expanduser()
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    @classmethod
+    def finished(cls, path: str | Path) -> RunFolder:
+        """The run folder at `path`; raise UserError when it is not one whose training finished (no adapter)."""
+        run = cls(path)
+        if not run.path.is_dir():
+            raise UserError(f"{run.path}: run folder not found; pass the output_dir of a finished `searchtune train` run")
+        if not run.adapter_config_file.is_file():
+            raise UserError(f"{run.adapter_config_file}: no trained adapter in this run folder; "
+                            "pass the output_dir of a run that finished training")
+        return run
+
+    # paths
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def recipe_file(self) -> Path:
+        return self.path / "recipe.yaml"
+
+    @property
+    def manifest_file(self) -> Path:
+        return self.path / "manifest.json"
+
+    @property
+    def log_history_file(self) -> Path:
+        return self.path / "log_history.json"
+
+    @property
+    def adapter_dir(self) -> Path:
+        return self.path / "adapter"
+
+    @property
+    def adapter_config_file(self) -> Path:
+        return self.adapter_dir / "adapter_config.json"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def merged_dir(self) -> Path:
+        return self.path / "merged"
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.path / "eval"
+
+    @property
+    def results_file(self) -> Path:
+        return self.eval_dir / RESULTS_FILE
+
+    @property
+    def predictions_file(self) -> Path:
+        return self.eval_dir / PREDICTIONS_FILE
+
+    @property
+    def report_files(self) -> tuple[Path, Path]:
+        return self.eval_dir / "report.md", self.eval_dir / "report.html"
+
+    @property
+    def card_file(self) -> Path:
+        return self.path / "README.md"
+
+    @property
+    def wandb_dir(self) -> Path:
+        return self.path / "wandb"
+
+    # readers
+    def recipe(self):
+        """The resolved recipe the run trained with (a finetune.core.recipe.Recipe), or None without recipe.yaml.
+
+        It is validated as written, without the interpolation, token and data-file checks a new recipe gets: the
+        run already happened, and its data may have moved since."""
+        import yaml
+        from pydantic import ValidationError
+
+        from finetune.core.recipe import Recipe
+
+        if not self.recipe_file.is_file():
+            return None
+        try:
+            tree = yaml.safe_load(self.recipe_file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            raise UserError(f"{self.recipe_file}: invalid YAML ({str(e).splitlines()[0]}); restore the run's "
+                            "resolved recipe") from None
+        try:
+            return Recipe.model_validate(tree)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "recipe"
+            raise UserError(f"{self.recipe_file}: `{where}`: {first['msg']}; restore the run's resolved recipe") from None
+
+    def manifest(self) -> Manifest:
+        """manifest.json, or an empty Manifest when the run wrote none."""
+        if not self.manifest_file.is_file():
+            return Manifest()
+        try:
+            data = json.loads(self.manifest_file.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise UserError(f"{self.manifest_file}: invalid JSON ({e}); restore the run's manifest") from None
+        return Manifest.from_dict(data) if isinstance(data, dict) else Manifest()
+
+    def results(self, eval_dir: str | Path | None = None) -> Results:
+        """eval/results.json (or that of another eval folder of this run); empty Results when unreadable."""
+        folder = Path(eval_dir) if eval_dir is not None else self.eval_dir
+        return Results.from_dict(_read_json(folder / RESULTS_FILE))
+
+    def predictions(self, eval_dir: str | Path | None = None) -> Iterator[dict]:
+        """The rows of eval/predictions.jsonl, streamed; unreadable lines are skipped."""
+        path = (Path(eval_dir) if eval_dir is not None else self.eval_dir) / PREDICTIONS_FILE
+        if not path.is_file():
+            return
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(row, dict):
+                    yield row
+
+    def log_history(self) -> list[dict] | None:
+        """The Trainer's log history (one dict per logged step), or None when the run has none."""
+        if not self.log_history_file.is_file():
+            return None
+        history = json.loads(self.log_history_file.read_text(encoding="utf-8"))
+        return history.get("log_history") if isinstance(history, dict) else history
+
+    def adapter_config(self) -> dict:
+        config = _read_json(self.adapter_config_file)
+        return config if isinstance(config, dict) else {}
+
+    def base_model_name(self) -> str | None:
+        """model.name of the recipe, else the manifest's base model name."""
+        recipe = self.recipe()
+        return (recipe.model.name if recipe else None) or self.manifest().base_model.name
+
+    # writers
+    def write_recipe(self, recipe) -> None:
+        from finetune.core.recipe import to_yaml
+
+        io.write_text(self.recipe_file, to_yaml(recipe))
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        io.write_json(self.manifest_file, manifest.to_dict())
+
+    def write_log_history(self, history: list[dict]) -> None:
+        io.write_json(self.log_history_file, history)
+
+    def write_card(self, text: str) -> None:
+        """The model card, as RUN/README.md and in place of PEFT's stub in RUN/adapter/README.md."""
+        io.write_text(self.card_file, text)
+        if self.adapter_dir.is_dir():
+            io.write_text(self.adapter_dir / "README.md", text)
+
+    # the lock
+    def check_claimable(self) -> None:
+        check_claimable(self.path)
+
+    def lock(self):
+        return lock(self.path)
 
 
 def check_claimable(output_dir: Path) -> None:
