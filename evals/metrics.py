@@ -1,9 +1,9 @@
-"""Text metrics for rewrites and summaries, and bootstrap confidence intervals over per-example values.
+"""Text metrics for rewrites and summaries, and the corpus-level aggregates of their per-example values.
 
 Every scorer here works on one example (or one batch) and returns plain floats, so lm-eval's
-`process_results`, the eval CLI and the reports can all share them. Corpus-level BLEU is bootstrapped from
-per-example sufficient statistics (`bleu_stats`), which makes 1,000 resamples cost 1,000 cheap BLEU
-formulas instead of 1,000 re-tokenizations.
+`process_results`, the eval CLI and the reports can all share them. Corpus BLEU is computed from per-example
+sufficient statistics (`bleu_stats`), so any subset's BLEU (a bootstrap resample, see evals.stats) is a sum and
+a formula, not a re-tokenization.
 
 Heavy libraries (rouge_score, sacrebleu, sentence-transformers) are imported inside the functions that need
 them: importing this module must stay cheap for the CLI.
@@ -19,6 +19,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+# Name suffixes of the retrieval metrics of the raw utterance (floor) and the manual rewrite (ceiling).
+FLOOR, CEILING = "_raw", "_manual"
 
 # Small on purpose: history_term_recall must keep entity and topic words ("opener", "crowns") and drop only
 # the function words that every turn shares.
@@ -104,23 +106,6 @@ def _bleu():
     return BLEU()
 
 
-def corpus_bleu(predictions: list[str], references: list[list[str]]) -> float:
-    """sacrebleu corpus BLEU; `references[i]` holds every reference of example i (counts may differ)."""
-    import sacrebleu
-
-    if len(predictions) != len(references):
-        raise ValueError(f"corpus_bleu: {len(predictions)} predictions but {len(references)} reference lists")
-    if not predictions:
-        raise ValueError("corpus_bleu: no predictions")
-    if any(not refs for refs in references):
-        raise ValueError("corpus_bleu: every example needs at least one reference")
-    # sacrebleu wants reference *streams* (stream j = j-th reference of every example); a None marks an
-    # example that has fewer references.
-    n_streams = max(len(refs) for refs in references)
-    streams = [[refs[j] if j < len(refs) else None for refs in references] for j in range(n_streams)]
-    return float(sacrebleu.corpus_bleu(predictions, streams).score)
-
-
 def bleu_stats(prediction: str, refs: list[str]) -> list[float]:
     """sacrebleu's sufficient statistics for one example: [hyp_len, ref_len, correct_1..4, total_1..4].
 
@@ -128,12 +113,18 @@ def bleu_stats(prediction: str, refs: list[str]) -> list[float]:
     """
     if not refs:
         raise ValueError("bleu_stats: at least one reference is needed")
-    stats = _bleu()._extract_corpus_statistics([prediction], [[r] for r in refs])[0]
-    return [float(x) for x in stats]
+    # A one-example corpus score carries the example's statistics (lengths, n-gram matches and totals).
+    score = _bleu().corpus_score([prediction], [[r] for r in refs])
+    return [float(x) for x in (score.sys_len, score.ref_len, *score.counts, *score.totals)]
 
 
 def bleu_from_stats(summed_stats: Sequence[float]) -> float:
-    return float(_bleu()._compute_score_from_stats([int(round(x)) for x in summed_stats]).score)
+    bleu = _bleu()
+    order = bleu.max_ngram_order
+    stats = [int(round(x)) for x in summed_stats]
+    return float(bleu.compute_bleu(correct=stats[2:2 + order], total=stats[2 + order:], sys_len=stats[0],
+                                   ref_len=stats[1], smooth_method=bleu.smooth_method, smooth_value=bleu.smooth_value,
+                                   effective_order=bleu.effective_order, max_ngram_order=order).score)
 
 
 # ------------------------------------------------------------------------------------ search-aware
@@ -201,7 +192,7 @@ def semantic_similarity(predictions: list[str], references: list[list[str]]) -> 
     ]
 
 
-# ------------------------------------------------------------------------------------------- bootstrap
+# ---------------------------------------------------------------------------------------- aggregates
 
 
 def bleu_aggregate(stats: np.ndarray) -> float:
@@ -209,87 +200,9 @@ def bleu_aggregate(stats: np.ndarray) -> float:
     return bleu_from_stats(np.asarray(stats).sum(axis=0))
 
 
-def _mean(values: np.ndarray) -> float:
+def mean_aggregate(values: np.ndarray) -> float:
     return float(np.mean(values))
 
 
-AGGREGATES: dict[str, Callable[[np.ndarray], float]] = {"mean": _mean, "bleu": bleu_aggregate}
-
-# Resample-batched forms of the common aggregates: (data, index matrix [B, n]) -> B scores. The bootstrap
-# uses them when available; any other aggregate is called once per resample.
-_BATCHED = {
-    np.mean: lambda data, idx: data[idx].mean(axis=1),
-    _mean: lambda data, idx: data[idx].mean(axis=1),
-    bleu_aggregate: lambda data, idx: np.array([bleu_from_stats(s) for s in data[idx].sum(axis=1)]),
-}
-# Keep each gathered block (resamples x items x stat width) around 4M floats.
-_BLOCK_ELEMENTS = 1 << 22
-
-
-def _resolve(aggregate) -> Callable[[np.ndarray], float]:
-    if isinstance(aggregate, str):
-        if aggregate not in AGGREGATES:
-            raise ValueError(f"unknown aggregate {aggregate!r}; choose one of {sorted(AGGREGATES)}")
-        return AGGREGATES[aggregate]
-    return aggregate
-
-
-def _resampled_scores(data: np.ndarray, aggregate, n_resamples: int, rng: np.random.Generator):
-    """Yields (index block, scores of `aggregate` on each resample in the block)."""
-    n = len(data)
-    width = int(np.prod(data.shape[1:], dtype=int))
-    block = max(1, _BLOCK_ELEMENTS // max(1, n * width))
-    batched = _BATCHED.get(aggregate)
-    for start in range(0, n_resamples, block):
-        idx = rng.integers(0, n, size=(min(block, n_resamples - start), n))
-        scores = batched(data, idx) if batched else np.array([aggregate(data[row]) for row in idx])
-        yield idx, scores
-
-
-def _interval(scores: np.ndarray, confidence: float) -> tuple[float, float]:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(scores, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def bootstrap_ci(stats, aggregate=np.mean, n_resamples: int = 1000, confidence: float = 0.95,
-                 seed: int = 0) -> tuple[float, float, float]:
-    """(point estimate on all items, percentile CI low, high). None items are dropped first.
-
-    `stats` holds one value per example: a number, or a stat vector such as `bleu_stats` (then pass
-    aggregate="bleu"). With no items left, returns three NaNs so reports can show "n/a".
-    """
-    aggregate = _resolve(aggregate)
-    data = np.asarray([s for s in stats if s is not None], dtype=float)
-    if len(data) == 0:
-        return (float("nan"),) * 3
-    point = float(aggregate(data))
-    rng = np.random.default_rng(seed)
-    scores = np.concatenate([s for _, s in _resampled_scores(data, aggregate, n_resamples, rng)])
-    return (point, *_interval(scores, confidence))
-
-
-def paired_bootstrap(stats_a, stats_b, aggregate=np.mean, n_resamples: int = 1000, confidence: float = 0.95,
-                     seed: int = 0) -> tuple[float, float, float]:
-    """aggregate(b) - aggregate(a) on the same resampled examples, with its percentile CI.
-
-    Pairs where either side is None are dropped. A CI that excludes 0 means b differs from a.
-    """
-    if len(stats_a) != len(stats_b):
-        raise ValueError(f"paired_bootstrap: {len(stats_a)} vs {len(stats_b)} items; pairs must align")
-    aggregate = _resolve(aggregate)
-    pairs = [(a, b) for a, b in zip(stats_a, stats_b) if a is not None and b is not None]
-    if not pairs:
-        return (float("nan"),) * 3
-    data_a = np.asarray([a for a, _ in pairs], dtype=float)
-    data_b = np.asarray([b for _, b in pairs], dtype=float)
-    point = float(aggregate(data_b) - aggregate(data_a))
-    rng = np.random.default_rng(seed)
-    batched = _BATCHED.get(aggregate)
-    diffs = []
-    for idx, scores_a in _resampled_scores(data_a, aggregate, n_resamples, rng):
-        scores_b = batched(data_b, idx) if batched else np.array([aggregate(data_b[row]) for row in idx])
-        diffs.append(scores_b - scores_a)
-    return (point, *_interval(np.concatenate(diffs), confidence))
+# Corpus-level aggregates by name: lm-eval task files and the confidence intervals (evals.stats) use the same ones.
+AGGREGATES: dict[str, Callable[[np.ndarray], float]] = {"mean": mean_aggregate, "bleu": bleu_aggregate}

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import json
 import logging
-import math
 import shutil
 import time
 from contextlib import nullcontext
@@ -24,6 +23,7 @@ from pathlib import Path
 from finetune.core.io import file_sha256
 from finetune.core.errors import UserError
 from finetune.core.provenance import package_versions
+from evals import stats
 
 log = logging.getLogger("searchtune")
 
@@ -260,11 +260,11 @@ def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model
         entry = {
             "dataset": dataset_info(task, data, n=len(tuned_samples)),
             "decoding": decoding_info(task, batch_size),
-            "metrics": score_metrics(tuned_samples, aggregates, runs["tuned"]["results"].get(name, {})),
+            "metrics": stats.score_metrics(tuned_samples, aggregates, runs["tuned"]["results"].get(name, {})),
         }
         if base_samples is not None:
-            entry["baseline"] = {"metrics": score_metrics(base_samples, aggregates, base["results"].get(name, {}))}
-            entry["comparison"] = compare_metrics(base_samples, tuned_samples, aggregates)
+            entry["baseline"] = {"metrics": stats.score_metrics(base_samples, aggregates, base["results"].get(name, {}))}
+            entry["comparison"] = stats.compare_metrics(base_samples, tuned_samples, aggregates)
         results["tasks"][name] = entry
     return results
 
@@ -302,56 +302,6 @@ def _aggregates(task) -> dict[str, str | None]:
         else:  # lm-eval's own aggregations: only its plain mean has a per-example bootstrap here
             names[metric] = "mean" if fn is lm_mean else None
     return names
-
-
-def _finite(x) -> float | None:
-    return float(x) if x is not None and math.isfinite(float(x)) else None
-
-
-def score_metrics(samples: list[dict], aggregates: dict, lm_results: dict) -> dict:
-    """Every corpus-level figure with its 95% bootstrap CI (metrics without a bootstrap form: lm-eval's stderr)."""
-    from evals.metrics import bootstrap_ci
-
-    out = {}
-    for metric, aggregate in aggregates.items():
-        if aggregate:
-            value, low, high = bootstrap_ci([s.get(metric) for s in samples], aggregate)
-        else:
-            value = lm_results.get(f"{metric},none")
-            stderr = lm_results.get(f"{metric}_stderr,none")
-            spread = 1.96 * stderr if isinstance(stderr, (int, float)) else float("nan")
-            value = float(value) if isinstance(value, (int, float)) else float("nan")
-            low, high = value - spread, value + spread
-        if _finite(value) is not None:
-            out[metric] = {"value": value, "ci_low": _finite(low), "ci_high": _finite(high)}
-    return out
-
-
-def compare_metrics(base_samples: list[dict], tuned_samples: list[dict], aggregates: dict) -> dict:
-    """Paired bootstrap of tuned minus base on the same examples."""
-    by_id = {s["doc_id"]: s for s in base_samples}
-    pairs = [(by_id[s["doc_id"]], s) for s in tuned_samples if s["doc_id"] in by_id]
-    return paired_comparison(
-        [{m: b.get(m) for m in aggregates} for b, _ in pairs],
-        [{m: t.get(m) for m in aggregates} for _, t in pairs],
-        {m: a for m, a in aggregates.items() if a},
-    )
-
-
-def paired_comparison(scores_a: list[dict], scores_b: list[dict], aggregates: dict) -> dict:
-    """{metric: {delta (b - a), ci_low, ci_high}} over aligned per-example score dicts."""
-    from evals.metrics import paired_bootstrap
-    from evals.report import CEILING, FLOOR
-
-    out = {}
-    for metric, aggregate in aggregates.items():
-        if metric.endswith((FLOOR, CEILING)):
-            continue  # scores of the raw utterance and the human rewrite: the same texts for both models
-        delta, low, high = paired_bootstrap([a.get(metric) for a in scores_a], [b.get(metric) for b in scores_b],
-                                            aggregate)
-        if _finite(delta) is not None:
-            out[metric] = {"delta": delta, "ci_low": _finite(low), "ci_high": _finite(high)}
-    return out
 
 
 def dataset_info(task, data: dict | None, n: int) -> dict:
@@ -494,7 +444,7 @@ def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
             "decoding": entry_b["decoding"],
             "metrics": entry_b["metrics"],
             "baseline": {"metrics": entry_a["metrics"]},
-            "comparison": paired_comparison([a["scores"] for a, _ in pairs], [b["scores"] for _, b in pairs], aggregates),
+            "comparison": stats.paired_comparison([a["scores"] for a, _ in pairs], [b["scores"] for _, b in pairs], aggregates),
         }
         predictions += [{**b, "baseline_prediction": a["prediction"], "baseline_scores": a["scores"]} for a, b in pairs]
     output_dir.mkdir(parents=True, exist_ok=True)

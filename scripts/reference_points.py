@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evals import metrics  # noqa: E402
+from evals import metrics, stats  # noqa: E402
 from evals.cli import _pairs  # noqa: E402
 from evals.pipeline import task_utils  # noqa: E402
 from finetune.core.errors import UserError  # noqa: E402
@@ -41,7 +41,7 @@ def first_words(text: str, n: int = 6) -> str:
 
 
 def interval(values, aggregate="mean") -> str:
-    point, low, high = metrics.bootstrap_ci(values, aggregate)
+    point, low, high = stats.bootstrap_ci(values, aggregate)
     return f"{point:.4g} [{low:.4g}, {high:.4g}]"
 
 

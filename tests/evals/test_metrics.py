@@ -1,10 +1,9 @@
-"""evals.metrics: agreement with the reference implementations, hand-worked search metrics, bootstrap behaviour."""
+"""evals.metrics: agreement with the reference implementations and hand-worked search metrics."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -68,7 +67,7 @@ def test_rouge1_recall():
     assert metrics.rouge1_recall("the garage door", "garage door broke") == pytest.approx(200 / 3)
 
 
-def test_corpus_bleu_matches_sacrebleu_with_uneven_reference_counts():
+def test_corpus_bleu_from_stats_matches_sacrebleu_with_uneven_reference_counts():
     import sacrebleu
 
     # sacrebleu's own layout: one stream per reference position, None where an example has fewer refs.
@@ -78,17 +77,32 @@ def test_corpus_bleu_matches_sacrebleu_with_uneven_reference_counts():
         [None, None, REFERENCES[2][2]],
     ]
     expected = sacrebleu.corpus_bleu(PREDICTIONS, streams).score
-    assert metrics.corpus_bleu(PREDICTIONS, REFERENCES) == pytest.approx(expected)
-    single = sacrebleu.corpus_bleu(PREDICTIONS, [[refs[0] for refs in REFERENCES]]).score
-    assert metrics.corpus_bleu(PREDICTIONS, [refs[:1] for refs in REFERENCES]) == pytest.approx(single)
-
     stats = [metrics.bleu_stats(p, refs) for p, refs in zip(PREDICTIONS, REFERENCES)]
     assert len(stats[0]) == 10
     assert metrics.bleu_from_stats(np.sum(stats, axis=0)) == pytest.approx(expected)
-    # The bootstrap's point estimate with the BLEU aggregate is corpus BLEU as well.
-    point, low, high = metrics.bootstrap_ci(stats, aggregate="bleu", n_resamples=200)
-    assert point == pytest.approx(expected)
-    assert low <= high
+    assert metrics.AGGREGATES["bleu"](np.array(stats)) == pytest.approx(expected)
+    single = sacrebleu.corpus_bleu(PREDICTIONS, [[refs[0] for refs in REFERENCES]]).score
+    assert metrics.bleu_aggregate([metrics.bleu_stats(p, refs[:1]) for p, refs in zip(PREDICTIONS, REFERENCES)]) == (
+        pytest.approx(single))
+    # Every subset is its own corpus: BLEU of two examples from their summed statistics.
+    assert metrics.bleu_aggregate(np.array(stats[:2])) == pytest.approx(
+        sacrebleu.corpus_bleu(PREDICTIONS[:2], [s[:2] for s in streams[:2]]).score)
+
+
+def test_bleu_uses_only_public_sacrebleu_api(monkeypatch):
+    real = metrics._bleu()
+
+    class PublicOnly:
+        """The BLEU object as we may use it: private names (sacrebleu may change them in any release) refuse."""
+
+        def __getattr__(self, name):
+            if name.startswith("_"):
+                raise AssertionError(f"private sacrebleu API used: BLEU.{name}")
+            return getattr(real, name)
+
+    monkeypatch.setattr(metrics, "_bleu", PublicOnly)
+    stats = metrics.bleu_stats(PREDICTIONS[0], REFERENCES[0])
+    assert metrics.bleu_from_stats(stats) == pytest.approx(real.corpus_score([PREDICTIONS[0]], [[r] for r in REFERENCES[0]]).score)
 
 
 def test_history_term_recall():
@@ -110,45 +124,6 @@ def test_unnecessary_change():
     assert metrics.unnecessary_change("what is throat cancer", query, "What is throat cancer?") == 0.0
     assert metrics.unnecessary_change("What is lung cancer?", query, "What is throat cancer?") == 1.0
     assert metrics.unnecessary_change("anything", "Is it treatable?", "Is throat cancer treatable?") is None
-
-
-def test_bootstrap_ci_contains_point_and_shrinks_with_more_data():
-    rng = np.random.default_rng(1)
-    small = rng.normal(5.0, 1.0, size=50)
-    large = rng.normal(5.0, 1.0, size=5000)
-    p_small, lo_small, hi_small = metrics.bootstrap_ci(small)
-    p_large, lo_large, hi_large = metrics.bootstrap_ci(large)
-    assert lo_small <= p_small <= hi_small and lo_large <= p_large <= hi_large
-    assert p_small == pytest.approx(small.mean())
-    assert (hi_large - lo_large) < (hi_small - lo_small) / 5
-    # None items are dropped, and the same seed gives the same interval.
-    assert metrics.bootstrap_ci(list(small) + [None]) == (p_small, lo_small, hi_small)
-    assert all(np.isnan(metrics.bootstrap_ci([None, None])))
-    # A custom aggregate runs once per resample.
-    median = metrics.bootstrap_ci(small, aggregate=np.median, n_resamples=200)
-    assert median[1] <= median[0] <= median[2]
-
-
-def test_bootstrap_is_fast_for_10k_items():
-    values = np.random.default_rng(0).random(10_000)
-    start = time.perf_counter()
-    metrics.bootstrap_ci(values, n_resamples=1000)
-    metrics.paired_bootstrap(values, values + 0.01, n_resamples=1000)
-    assert time.perf_counter() - start < 5
-
-
-def test_paired_bootstrap():
-    rng = np.random.default_rng(2)
-    a = rng.random(300)
-    diff, low, high = metrics.paired_bootstrap(a, a.copy())
-    assert diff == 0.0 and low <= 0.0 <= high
-
-    b = a + rng.normal(0.1, 0.05, size=300)
-    diff, low, high = metrics.paired_bootstrap(a, b)
-    assert diff == pytest.approx(b.mean() - a.mean())
-    assert 0 < low < diff < high
-    # A pair with a None on either side is dropped from both.
-    assert metrics.paired_bootstrap([1.0, None, 3.0], [2.0, 5.0, None], n_resamples=50) == (1.0, 1.0, 1.0)
 
 
 def test_semantic_similarity():
