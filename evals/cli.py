@@ -132,7 +132,7 @@ def _mismatch(error: Exception) -> str:
 
 
 def run_eval(args) -> int:
-    from evals import pipeline
+    from evals import pipeline, report
 
     tasks = _tasks(args.task)
     data = _pairs("--data", args.data, "canard=/data/canard/dev.jsonl")
@@ -175,29 +175,9 @@ def run_eval(args) -> int:
         data=data, instructions=instructions, run_dir=run_dir, wandb_mode=args.wandb_mode, wandb_project=project,
         model_info={"base": model_name, "adapter": str(adapter) if adapter else None},
     )
-    print(summary_text(results))
+    print(report.summary_text(results))
     print(f"[searchtune] wrote {output / 'results.json'}, predictions.jsonl, report.md, report.html")
     return 0
-
-
-def summary_text(results: dict) -> str:
-    lines = []
-    for task, entry in results["tasks"].items():
-        lines.append(f"{task} (n={entry['dataset']['n']})")
-        comparison = entry.get("comparison") or {}
-        for metric, e in entry["metrics"].items():
-            line = f"  {metric:<28} {e['value']:.4g} [{_f(e['ci_low'])}, {_f(e['ci_high'])}]"
-            if metric in comparison:
-                c = comparison[metric]
-                line += f"   Δ vs base {c['delta']:+.4g} [{_f(c['ci_low'])}, {_f(c['ci_high'])}]"
-            lines.append(line)
-    for variant, t in (results.get("timing") or {}).items():
-        lines.append(f"{variant} model: {t['examples']} examples in {t['seconds']:.0f} s")
-    return "\n".join(lines)
-
-
-def _f(x) -> str:
-    return "n/a" if x is None else f"{x:.4g}"
 
 
 def run_compare(args) -> int:

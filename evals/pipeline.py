@@ -260,10 +260,12 @@ def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model
         entry = {
             "dataset": dataset_info(task, data, n=len(tuned_samples)),
             "decoding": decoding_info(task, batch_size),
-            "metrics": stats.score_metrics(tuned_samples, aggregates, runs["tuned"]["results"].get(name, {})),
+            "metrics": stats.score_metrics(tuned_samples, aggregates, runs["tuned"]["results"].get(name, {}),
+                                           task.higher_is_better()),
         }
         if base_samples is not None:
-            entry["baseline"] = {"metrics": stats.score_metrics(base_samples, aggregates, base["results"].get(name, {}))}
+            entry["baseline"] = {"metrics": stats.score_metrics(base_samples, aggregates, base["results"].get(name, {}),
+                                                                task.higher_is_better())}
             entry["comparison"] = stats.compare_metrics(base_samples, tuned_samples, aggregates)
         results["tasks"][name] = entry
     return results

@@ -11,12 +11,14 @@ import heapq
 import html
 import json
 import math
+from decimal import Decimal
 from pathlib import Path
+
+from finetune.core.run import decoding_line
+from evals.metrics import CEILING, FLOOR
 
 # The per-example metric that orders wins and losses and feeds the scatter plot: the first one a task has.
 MAIN_METRICS = ("bm25_ndcg@3", "rougeL", "rouge1_recall", "exact_match", "acc_norm", "acc")
-# Retrieval metrics of the raw utterance and the manual rewrite: the floor and ceiling beside each figure.
-FLOOR, CEILING = "_raw", "_manual"
 TOP_N = 10
 COLORS = ("#1f77b4", "#ff7f0e")  # B, A
 
@@ -37,9 +39,57 @@ def main_metric(task: str, predictions: list[dict]) -> str | None:
 
 
 def _fmt(x, digits: int = 3) -> str:
+    """`digits` significant digits, always positional: 100 is "100", not "1e+02"."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a"
-    return f"{x:.{digits}g}"
+    return format(Decimal(f"{x:.{digits}g}"), "f")
+
+
+LOWER = " ↓"
+LEGEND = "↓ lower is better."
+
+
+def _name(metric: str, entry: dict | None) -> str:
+    """The metric's name, marked when its task declares that lower is better."""
+    return metric + LOWER if (entry or {}).get("higher_is_better") is False else metric
+
+
+def _n(entry: dict | None, dataset: dict) -> str:
+    """The examples the metric is defined on (results.json before per-metric n: the task's n)."""
+    n = (entry or {}).get("n", dataset.get("n"))
+    return "n/a" if n is None else str(n)
+
+
+def _interval_note(results: dict) -> str:
+    kinds = {e.get("interval", "bootstrap") for entry in results["tasks"].values()
+             for group in (entry["metrics"], (entry.get("baseline") or {}).get("metrics") or {},
+                           entry.get("comparison") or {}) for e in group.values()}
+    notes = {"wilson": "Wilson score intervals for proportions (exact match, rates; their paired differences: "
+                       "Newcombe's score interval)",
+             "bootstrap": "bootstrap over examples otherwise" if "wilson" in kinds else "bootstrap over examples",
+             "stderr": "lm-eval's standard error for metrics it aggregates itself"}
+    return ("95% confidence intervals: " + "; ".join(notes[k] for k in notes if k in kinds)
+            + ". n is the number of examples a metric is defined on. " + LEGEND)
+
+
+def summary_text(results: dict) -> str:
+    """The console summary: each metric with its n, 95% CI and, with a baseline, the paired difference."""
+    lines = []
+    for task, entry in results["tasks"].items():
+        lines.append(f"{task} (n={entry['dataset']['n']})")
+        comparison = entry.get("comparison") or {}
+        for metric, e in entry["metrics"].items():
+            line = (f"  {_name(metric, e):<28} {_fmt(e['value'], 4)} [{_fmt(e.get('ci_low'), 4)}, "
+                    f"{_fmt(e.get('ci_high'), 4)}]  n={_n(e, entry['dataset'])}")
+            if metric in comparison:
+                c = comparison[metric]
+                line += f"   Δ vs base {c['delta']:+.4g} [{_fmt(c.get('ci_low'), 4)}, {_fmt(c.get('ci_high'), 4)}]"
+            lines.append(line)
+    if any(e.get("higher_is_better") is False for entry in results["tasks"].values() for e in entry["metrics"].values()):
+        lines.append(LEGEND)
+    for variant, t in (results.get("timing") or {}).items():
+        lines.append(f"{variant} model: {t['examples']} examples in {t['seconds']:.0f} s")
+    return "\n".join(lines)
 
 
 def _ci(entry: dict | None) -> str:
@@ -55,13 +105,6 @@ def _split(metrics: dict) -> tuple[list[str], list[str]]:
     bounded = [m for m in metrics if m + FLOOR in metrics and m + CEILING in metrics]
     hidden = {m + s for m in bounded for s in (FLOOR, CEILING)}
     return [m for m in metrics if m not in bounded and m not in hidden], bounded
-
-
-def _decoding_line(decoding: dict) -> str:
-    mode = "sampling" if decoding.get("do_sample") else "greedy"
-    return (f"{mode}, max_new_tokens={decoding.get('max_new_tokens')}, "
-            f"chat template {'on' if decoding.get('apply_chat_template') else 'off'}, "
-            f"batch size {decoding.get('batch_size')}, stop strings {json.dumps(decoding.get('until'))}")
 
 
 def _dataset_line(dataset: dict) -> str:
@@ -115,28 +158,29 @@ def markdown(results: dict, predictions: list[dict], labels: tuple[str, str]) ->
     model = results.get("model", {})
     lines = ["# Evaluation report", "",
              f"Model: base `{model.get('base')}`, adapter `{model.get('adapter')}`. Created {results.get('created_at')}.",
-             "Figures are corpus-level values with 95% bootstrap confidence intervals in brackets.", ""]
+             f"Figures are corpus-level values. {_interval_note(results)}", ""]
     for task, entry in results["tasks"].items():
         metrics, base = entry["metrics"], (entry.get("baseline") or {}).get("metrics")
         comparison = entry.get("comparison")
         lines += [f"## {task}", "", f"- Data: {_dataset_line(entry['dataset'])}",
-                  f"- Decoding: {_decoding_line(entry['decoding'])}", ""]
+                  f"- Decoding: {decoding_line(entry['decoding'])}", ""]
         plain, bounded = _split(metrics)
-        header = f"| metric | {b} |" + (f" {a} | {b} − {a} (paired) |" if base is not None else "")
+        header = f"| metric | n | {b} |" + (f" {a} | {b} − {a} (paired) |" if base is not None else "")
         lines += [header, "|---" * (header.count("|") - 1) + "|"]
         for m in plain:
-            row = f"| {m} | {_ci(metrics[m])} |"
+            row = f"| {_name(m, metrics[m])} | {_n(metrics[m], entry['dataset'])} | {_ci(metrics[m])} |"
             if base is not None:
                 row += f" {_ci(base.get(m))} | {_ci((comparison or {}).get(m))} |"
             lines.append(row)
         if bounded:
             lines += ["", "Retrieval over the judged collection: the raw utterance is the floor, the manual rewrite "
                           "the ceiling.", ""]
-            header = f"| metric | floor (raw utterance) | {b} |" + (f" {a} |" if base is not None else "") + \
+            header = f"| metric | n | floor (raw utterance) | {b} |" + (f" {a} |" if base is not None else "") + \
                 " ceiling (manual rewrite) |"
             lines += [header, "|---" * (header.count("|") - 1) + "|"]
             for m in bounded:
-                row = f"| {m} | {_ci(metrics[m + FLOOR])} | {_ci(metrics[m])} |"
+                row = (f"| {_name(m, metrics[m])} | {_n(metrics[m], entry['dataset'])} | {_ci(metrics[m + FLOOR])} "
+                       f"| {_ci(metrics[m])} |")
                 if base is not None:
                     row += f" {_ci(base.get(m))} |"
                 lines.append(row + f" {_ci(metrics[m + CEILING])} |")
@@ -188,7 +232,7 @@ def bar_panel(metric: str, bars: list[tuple[str, dict | None]], floor: dict | No
              f'<line x1="{left}" y1="{y(0)}" x2="{w - 8}" y2="{y(0)}" stroke="#444"/>',
              f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#444"/>']
     for tick in (span_lo, (span_lo + span_hi) / 2, span_hi):
-        parts.append(f'<text x="{left - 4}" y="{y(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick, 2)}</text>')
+        parts.append(f'<text x="{left - 4}" y="{y(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick)}</text>')
     slot = (w - left - 16) / max(1, len(entries))
     for i, (label, e) in enumerate(entries):
         x0 = left + 8 + i * slot
@@ -237,8 +281,8 @@ def scatter(points: list[tuple[float, float, str]], x_label: str, y_label: str, 
              f'<text x="12" y="{size / 2}" text-anchor="middle" font-size="11" '
              f'transform="rotate(-90 12 {size / 2})">{html.escape(y_label)}</text>']
     for tick in (lo, hi):
-        parts.append(f'<text x="{sx(tick)}" y="{size - pad + 14}" text-anchor="middle" font-size="10">{_fmt(tick, 2)}</text>')
-        parts.append(f'<text x="{pad - 4}" y="{sy(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick, 2)}</text>')
+        parts.append(f'<text x="{sx(tick)}" y="{size - pad + 14}" text-anchor="middle" font-size="10">{_fmt(tick)}</text>')
+        parts.append(f'<text x="{pad - 4}" y="{sy(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick)}</text>')
     for x, y, label in points:
         parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3.5" fill="{COLORS[0]}" fill-opacity="0.55">'
                      f'<title>{html.escape(label)}</title></circle>')
@@ -265,9 +309,9 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
              f'<rect x="{left}" y="{top}" width="{w - left - right}" height="{h - top - bottom}" fill="none" stroke="#444"/>',
              f'<text x="{(w - right) / 2}" y="{h - 6}" text-anchor="middle" font-size="11">{html.escape(x_label)}</text>']
     for tick in (y_lo, (y_lo + y_hi) / 2, y_hi):
-        parts.append(f'<text x="{left - 4}" y="{sy(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick, 2)}</text>')
+        parts.append(f'<text x="{left - 4}" y="{sy(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick)}</text>')
     for tick in (x_lo, x_hi):
-        parts.append(f'<text x="{sx(tick)}" y="{h - bottom + 14}" text-anchor="middle" font-size="10">{_fmt(tick, 3)}</text>')
+        parts.append(f'<text x="{sx(tick)}" y="{h - bottom + 14}" text-anchor="middle" font-size="10">{_fmt(tick, 6)}</text>')
     for i, (name, pts) in enumerate(series.items()):
         color = ("#1f77b4", "#d62728", "#2ca02c")[i % 3]
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
@@ -310,7 +354,7 @@ def html_report(results: dict, predictions: list[dict], log_history: list[dict] 
            f"<style>{_STYLE}</style></head><body><h1>Evaluation report</h1>",
            f"<p class='meta'>Model: base <code>{html.escape(str(model.get('base')))}</code>, adapter "
            f"<code>{html.escape(str(model.get('adapter')))}</code>. Created {html.escape(str(results.get('created_at')))}. "
-           "Bars show corpus-level values; whiskers the 95% bootstrap confidence interval.</p>"]
+           f"Bars show corpus-level values, whiskers the confidence interval. {html.escape(_interval_note(results))}</p>"]
     series = loss_series(log_history or [])
     if series:
         out += ["<h2>Training loss</h2>", line_chart(series, "Training loss", "step")]
@@ -319,17 +363,18 @@ def html_report(results: dict, predictions: list[dict], log_history: list[dict] 
         comparison = entry.get("comparison") or {}
         out += [f"<h2>{html.escape(task)}</h2>",
                 f"<p class='meta'>Data: {html.escape(_dataset_line(entry['dataset']))}<br>"
-                f"Decoding: {html.escape(_decoding_line(entry['decoding']))}</p>"]
+                f"Decoding: {html.escape(decoding_line(entry['decoding']))}</p>"]
         plain, bounded = _split(metrics)
-        panels = [bar_panel(m, [(b, metrics.get(m)), (a, (base or {}).get(m))]) for m in plain]
-        panels += [bar_panel(m, [(b, metrics.get(m)), (a, (base or {}).get(m))], metrics[m + FLOOR],
+        panels = [bar_panel(_name(m, metrics[m]), [(b, metrics.get(m)), (a, (base or {}).get(m))]) for m in plain]
+        panels += [bar_panel(_name(m, metrics[m]), [(b, metrics.get(m)), (a, (base or {}).get(m))], metrics[m + FLOOR],
                              metrics[m + CEILING]) for m in bounded]
         out.append("<div class='panels'>" + "".join(panels) + "</div>")
-        header = ["metric", b] + ([a, f"{b} − {a} (paired)"] if base is not None else [])
-        rows = [[m, _ci(metrics[m])] + ([_ci(base.get(m)), _ci(comparison.get(m))] if base is not None else [])
+        header = ["metric", "n", b] + ([a, f"{b} − {a} (paired)"] if base is not None else [])
+        rows = [[_name(m, metrics[m]), _n(metrics[m], entry["dataset"]), _ci(metrics[m])]
+                + ([_ci(base.get(m)), _ci(comparison.get(m))] if base is not None else [])
                 for m in plain + bounded]
-        rows += [[m + suffix, _ci(metrics[m + suffix])] + (["", ""] if base is not None else [])
-                 for m in bounded for suffix in (FLOOR, CEILING)]
+        rows += [[m + suffix, _n(metrics[m + suffix], entry["dataset"]), _ci(metrics[m + suffix])]
+                 + (["", ""] if base is not None else []) for m in bounded for suffix in (FLOOR, CEILING)]
         out.append(_table(header, rows))
         metric = main_metric(task, predictions)
         if base is not None and metric:

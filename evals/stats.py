@@ -34,10 +34,12 @@ _BLOCK_ELEMENTS = 1 << 22
 # --------------------------------------------------------------------------------------- results.json entries
 
 
-def score_metrics(samples: list[dict], aggregates: dict, lm_results: dict) -> dict:
-    """{metric: {value, ci_low, ci_high, n, interval}} for every corpus-level figure that is finite.
+def score_metrics(samples: list[dict], aggregates: dict, lm_results: dict,
+                  higher_is_better: dict | None = None) -> dict:
+    """{metric: {value, ci_low, ci_high, n, interval[, higher_is_better]}} for every figure that is finite.
 
     interval: "wilson" (proportions), "bootstrap", or "stderr" (lm-eval's, for aggregates with no per-example form).
+    higher_is_better: the task's declaration per metric (lm-eval's `higher_is_better`), recorded where it is a bool.
     """
     out = {}
     for metric, aggregate in aggregates.items():
@@ -54,6 +56,8 @@ def score_metrics(samples: list[dict], aggregates: dict, lm_results: dict) -> di
         if _finite(value) is not None:
             out[metric] = {"value": value, "ci_low": _finite(low), "ci_high": _finite(high), "n": len(values),
                            "interval": interval}
+            if isinstance((higher_is_better or {}).get(metric), bool):
+                out[metric]["higher_is_better"] = higher_is_better[metric]
     return out
 
 

@@ -103,7 +103,7 @@ def train(args, stop=None) -> int:
                   f"{manifest['tokens_per_second']} tokens/s over {runtime:.0f}s")
 
             if recipe.eval.tasks:
-                from evals.cli import summary_text
+                from evals.report import summary_text
                 from evals.pipeline import evaluate, recipe_instructions
 
                 results = evaluate(

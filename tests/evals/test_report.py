@@ -1,0 +1,75 @@
+"""evals.report: per-metric n, lower-is-better markers, interval captions and plain-number axis ticks."""
+
+from __future__ import annotations
+
+import re
+
+from evals import report
+
+DATASET = {"name": "qr_sample", "path": "/data/qr.jsonl", "sha256": "ab" * 32, "n": 72}
+DECODING = {"do_sample": False, "max_new_tokens": 64, "apply_chat_template": True, "batch_size": 8, "until": []}
+
+
+def _results(with_n: bool = True) -> dict:
+    def entry(value, low, high, n, interval, **extra):
+        return {"value": value, "ci_low": low, "ci_high": high, **({"n": n, "interval": interval} if with_n else {}),
+                **extra}
+
+    def delta(value, low, high, n, interval):
+        return {"delta": value, "ci_low": low, "ci_high": high, **({"n": n, "interval": interval} if with_n else {})}
+
+    return {
+        "model": {"base": "tiny", "adapter": "runs/x/adapter"},
+        "created_at": "2025-01-01T00:00:00+00:00",
+        "tasks": {"qr": {
+            "dataset": DATASET,
+            "decoding": DECODING,
+            "metrics": {"bleu": entry(56.18, 48.4, 63.9, 72, "bootstrap"),
+                        "unnecessary_change_rate": entry(0.0, 0.0, 0.2153, 14, "wilson", higher_is_better=False)},
+            "baseline": {"metrics": {"bleu": entry(2.9, 2.0, 3.9, 72, "bootstrap"),
+                                     "unnecessary_change_rate": entry(1.0, 0.7847, 1.0, 14, "wilson",
+                                                                      higher_is_better=False)}},
+            "comparison": {"bleu": delta(53.3, 45.6, 61.1, 72, "bootstrap"),
+                           "unnecessary_change_rate": delta(-1.0, -1.0, -0.6955, 14, "wilson")},
+        }},
+        "timing": {"tuned": {"seconds": 10.0, "examples": 72, "examples_per_second": 7.2}},
+    }
+
+
+def test_each_metric_shows_its_own_n_and_lower_is_better_is_marked(tmp_path):
+    report.write_reports(tmp_path, _results(), [])
+    md = (tmp_path / "report.md").read_text()
+    assert "| unnecessary_change_rate ↓ | 14 | 0 [0, 0.215] | 1 [0.785, 1] | -1 [-1, -0.696] |" in md
+    assert "| bleu | 72 | 56.2 [48.4, 63.9] |" in md
+    assert "Wilson score intervals for proportions" in md and "↓ lower is better" in md
+    page = (tmp_path / "report.html").read_text()
+    assert "<td>unnecessary_change_rate ↓</td><td>14</td>" in page
+    assert "Wilson score intervals" in page
+
+    summary = report.summary_text(_results())
+    line = next(x for x in summary.splitlines() if "unnecessary_change_rate" in x)
+    assert "↓" in line and "n=14" in line and "Δ vs base -1 [-1, -0.6955]" in line
+    assert "n=72" in next(x for x in summary.splitlines() if x.strip().startswith("bleu"))
+
+
+def test_results_without_per_metric_n_still_render(tmp_path):
+    old = _results(with_n=False)
+    report.write_reports(tmp_path, old, [])
+    md = (tmp_path / "report.md").read_text()
+    assert "| bleu | 72 |" in md  # the task's n, as results.json recorded it then
+    assert "bootstrap" in md and "Wilson" not in md
+    assert "n=72" in report.summary_text(old)
+
+
+def _tick_labels(svg: str) -> list[str]:
+    return re.findall(r'font-size="10">([^<]*)</text>', svg)
+
+
+def test_axis_ticks_are_plain_numbers():
+    panel = report.bar_panel("rougeL", [("tuned", {"value": 95.0, "ci_low": 90.0, "ci_high": 99.0})])
+    assert "100" in _tick_labels(panel) and not any("e+" in t for t in _tick_labels(panel))
+    scatter = report.scatter([(0.0, 100.0, "doc 0"), (40.0, 60.0, "doc 1")], "base", "tuned", "t")
+    assert "100" in _tick_labels(scatter) and not any("e+" in t for t in _tick_labels(scatter))
+    chart = report.line_chart({"loss": [(10.0, 2.5), (1500.0, 0.8)]}, "Training loss", "step")
+    assert {"1500", "10"} <= set(_tick_labels(chart)) and not any("e+" in t for t in _tick_labels(chart))
+    assert report._fmt(0.000123) == "0.000123" and report._fmt(56.18, 4) == "56.18" and report._fmt(None) == "n/a"
