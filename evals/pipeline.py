@@ -142,7 +142,6 @@ def evaluate(
     data: dict[str, str] | None = None,
     instructions: dict[str, str] | None = None,
     run_dir=None,
-    wandb_run=None,
     wandb_mode: str = "auto",
     wandb_project: str = "searchtune",
     model_info: dict,
@@ -202,7 +201,7 @@ def evaluate(
     (output_dir / "results.json").write_text(json.dumps(results, indent=2, default=str, allow_nan=False) + "\n")
     history = load_log_history(run_dir)
     report.write_reports(output_dir, results, PredictionsFile(output_dir / "predictions.jsonl"), log_history=history)
-    tracking.log_eval(results, output_dir, run=wandb_run, mode=wandb_mode, project=wandb_project, run_dir=run_dir)
+    tracking.log_eval(results, output_dir, mode=wandb_mode, project=wandb_project, run_dir=run_dir)
     shutil.rmtree(cache_dir, ignore_errors=True)
     return results
 

@@ -282,41 +282,6 @@ def test_eval_logs_into_the_active_training_run(tmp_path):
     assert json.loads(inspect.stdout)["summary"]["eval/t/bleu_ci_low"] == 10.0
 
 
-def test_wandb_init_failure_falls_back_to_offline(tmp_path, monkeypatch, capsys):
-    import wandb
-
-    from evals import tracking
-
-    modes = []
-
-    class FakeRun:
-        id, summary = "x", {}
-
-        def log(self, data):
-            pass
-
-        def log_artifact(self, artifact):
-            pass
-
-        def finish(self):
-            modes.append("finished")
-
-    def fake_init(mode, **kwargs):
-        modes.append(mode)
-        assert kwargs["settings"].init_timeout == tracking.INIT_TIMEOUT_S
-        if mode == "online":
-            raise wandb.errors.CommError("timed out waiting for the W&B server")
-        return FakeRun()
-
-    monkeypatch.setattr(wandb, "init", fake_init)
-    monkeypatch.setattr(wandb, "run", None)
-    tracking.log_eval(MINI_RESULTS, _eval_output(tmp_path / "eval"), mode="online")
-    assert modes == ["online", "offline", "finished"]
-    warning = capsys.readouterr().err.strip()
-    assert warning == ("[searchtune] warning: wandb.init (online) failed (timed out waiting for the W&B server); "
-                       "logging offline instead")
-
-
 def test_recipe_instructions_map_training_sources_to_eval_sources():
     from evals.pipeline import recipe_instructions
 

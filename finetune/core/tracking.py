@@ -1,8 +1,8 @@
-"""Weights & Biases set-up for training: online with an API key, else offline files inside the run folder.
+"""Weights & Biases: the one place that resolves the logging mode and starts a run (training's and the eval's).
 
-W&B being unreachable or failing never stops training: the server is probed first (a few seconds), and if it does
-not answer, or `wandb.init` fails, the run logs offline into RUN/wandb with a one-line warning (`wandb sync` uploads
-it later).
+Online with an API key, else offline files inside the run folder. W&B being unreachable or failing never stops a
+run: the server is probed first (a few seconds), `wandb.init` waits a bounded time, and when either fails the run
+logs offline with a one-line warning (`wandb sync` uploads it later).
 """
 
 from __future__ import annotations
@@ -19,12 +19,23 @@ PROBE_TIMEOUT_S = 5
 DEFAULT_BASE_URL = "https://api.wandb.ai"
 
 
-def resolve_mode(mode: str) -> str:
-    if mode != "auto":
+def resolve_mode(mode: str | None) -> str:
+    """"online", "offline" or "disabled": `mode` itself unless it is "auto" (or None), then WANDB_MODE, then online
+    exactly when WANDB_API_KEY is set."""
+    if mode and mode != "auto":
         return mode
     if os.environ.get("WANDB_MODE") in ("offline", "disabled", "online"):
         return os.environ["WANDB_MODE"]
     return "online" if os.environ.get("WANDB_API_KEY") else "offline"
+
+
+def reachable_mode(mode: str) -> str:
+    """`mode`, except "offline" (with a warning) when it is "online" and the W&B server does not answer."""
+    base_url = os.environ.get("WANDB_BASE_URL", DEFAULT_BASE_URL)
+    if mode == "online" and not _reachable(base_url):
+        _warn_offline(f"W&B server {base_url} is unreachable")
+        return "offline"
+    return mode
 
 
 def _reachable(url: str) -> bool:
@@ -38,8 +49,28 @@ def _reachable(url: str) -> bool:
 
 
 def _warn_offline(reason: str) -> None:
-    print(f"[searchtune] warning: W&B {reason}; logging offline to the run folder instead (upload later with "
-          "`wandb sync`)", file=sys.stderr, flush=True)
+    print(f"[searchtune] warning: {reason}; logging offline instead (upload later with `wandb sync`)",
+          file=sys.stderr, flush=True)
+
+
+def init(mode: str, *, project: str, name: str, directory: Path, **kwargs):
+    """`wandb.init` in an already resolved mode ("online" or "offline") with a bounded wait, files under
+    `directory`; if an online init fails, the run starts offline (and WANDB_MODE says so) after a one-line warning.
+    `kwargs` go to `wandb.init` (job_type, config)."""
+    import wandb
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    kwargs.update(project=project, name=name, dir=str(directory),
+                  settings=wandb.Settings(init_timeout=INIT_TIMEOUT_S, silent=True))
+    try:
+        return wandb.init(mode=mode, **kwargs)
+    except Exception as e:  # noqa: BLE001 - any failure to reach W&B must not cost the run
+        if mode != "online":
+            raise
+        _warn_offline(f"wandb.init (online) failed ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+        os.environ["WANDB_MODE"] = "offline"
+        return wandb.init(mode="offline", **kwargs)
 
 
 def configure_wandb(recipe, output_dir: Path) -> list[str]:
@@ -52,10 +83,7 @@ def configure_wandb(recipe, output_dir: Path) -> list[str]:
     mode = resolve_mode(recipe.logging.mode)
     if mode == "disabled":
         return []
-    base_url = os.environ.get("WANDB_BASE_URL", DEFAULT_BASE_URL)
-    if mode == "online" and not _reachable(base_url):
-        _warn_offline(f"server {base_url} is unreachable")
-        mode = "offline"
+    mode = reachable_mode(mode)
     directory = Path(output_dir).resolve()
     os.environ["WANDB_MODE"] = mode
     os.environ["WANDB_PROJECT"] = recipe.logging.project
@@ -65,24 +93,8 @@ def configure_wandb(recipe, output_dir: Path) -> list[str]:
     # W&B's service logs and artifact staging go to ~/.cache/wandb otherwise: keep them in the user cache we own.
     os.environ.setdefault("WANDB_CACHE_DIR", str(cache_dir() / "wandb"))
     if PartialState().is_main_process:
-        _start_run(mode, recipe.logging.project, recipe.logging.run_name or directory.name, directory)
+        init(mode, project=recipe.logging.project, name=recipe.logging.run_name or directory.name, directory=directory)
     return ["wandb"]
-
-
-def _start_run(mode: str, project: str, name: str, directory: Path) -> None:
-    import wandb
-
-    directory.mkdir(parents=True, exist_ok=True)
-    kwargs = dict(project=project, name=name, dir=str(directory),
-                  settings=wandb.Settings(init_timeout=INIT_TIMEOUT_S, silent=True))
-    try:
-        wandb.init(mode=mode, **kwargs)
-    except Exception as e:  # noqa: BLE001 - any failure to reach W&B must not cost the training run
-        if mode != "online":
-            raise
-        _warn_offline(f"init failed ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
-        os.environ["WANDB_MODE"] = "offline"
-        wandb.init(mode="offline", **kwargs)
 
 
 def run_info() -> dict:
