@@ -21,8 +21,6 @@ STAGING = ".staging"
 WEIGHTS = ("adapter_model.safetensors", "model.safetensors")
 # torch.save archives the trainer needs to restore optimizer, schedule and RNG exactly.
 STATE_FILES = ("optimizer.pt", "scheduler.pt")
-# Testing hook: os._exit(137) inside the save of this step, after its files are written, before they are committed.
-CRASH_IN_SAVE_ENV = "SEARCHTUNE_TEST_CRASH_IN_SAVE"
 
 
 def _safetensors_problem(path: Path) -> str | None:
@@ -117,47 +115,46 @@ def _fsync_dir(folder: Path) -> None:
 
 def stage_saves(trainer) -> None:
     """Make every `trainer` checkpoint save atomic: write under checkpoints/.staging, verify, fsync, rename."""
-    from transformers.trainer_utils import rotate_checkpoints
+    from finetune.core import compat
 
-    save = trainer._save_checkpoint
     main = trainer.args.should_save
     run_dir = Path(trainer.args.output_dir)
     staging = run_dir / STAGING
     if main:
         shutil.rmtree(staging, ignore_errors=True)  # leftovers of a save that was killed
 
-    def atomic_save(model, trial=None):
-        step = trainer.state.global_step
-        staged, final = staging / f"{PREFIX}-{step}", run_dir / f"{PREFIX}-{step}"
+    def atomic_save(step: int, save) -> None:
         if main:
-            shutil.rmtree(staged, ignore_errors=True)
+            shutil.rmtree(staging / f"{PREFIX}-{step}", ignore_errors=True)
         trainer.accelerator.wait_for_everyone()
-        # The Trainer derives the checkpoint folder from _get_output_dir; aim this one save at the staging root.
-        trainer._get_output_dir = lambda trial=None: str(staging)
-        try:
-            save(model, trial)
-        finally:
-            del trainer._get_output_dir
+        save()
         trainer.accelerator.wait_for_everyone()  # every rank has written its RNG state
-        if os.environ.get(CRASH_IN_SAVE_ENV) == str(step):
-            os._exit(137)
         if main:
-            if reason := problem(staged):
-                raise RuntimeError(f"checkpoint {step} was written incompletely ({reason}); not committing it")
-            _fsync_tree(staged)
-            if final.exists():  # saved twice at one step (stop signal at an epoch end): the newer one wins
-                old = staging / f"old-{PREFIX}-{step}"
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(final, old)
-                shutil.rmtree(old, ignore_errors=True)
-            os.replace(staged, final)
-            _fsync_dir(run_dir)
-            try:
-                staging.rmdir()
-            except OSError:
-                pass
-            rotate_checkpoints(str(run_dir), trainer.args.save_total_limit, trainer.state.best_model_checkpoint,
-                               use_mtime=True)  # as the Trainer does: a stale higher-numbered folder must not win
+            commit(trainer, staging, step)
         trainer.accelerator.wait_for_everyone()
 
-    trainer._save_checkpoint = atomic_save
+    compat.route_checkpoint_saves(trainer, staging, atomic_save)
+
+
+def commit(trainer, staging: Path, step: int) -> None:
+    """Move the verified `staging/checkpoint-<step>` into place, then rotate old checkpoints as the Trainer does."""
+    from transformers.trainer_utils import rotate_checkpoints
+
+    run_dir = staging.parent
+    staged, final = staging / f"{PREFIX}-{step}", run_dir / f"{PREFIX}-{step}"
+    if reason := problem(staged):
+        raise RuntimeError(f"checkpoint {step} was written incompletely ({reason}); not committing it")
+    _fsync_tree(staged)
+    if final.exists():  # saved twice at one step (stop signal at an epoch end): the newer one wins
+        old = staging / f"old-{PREFIX}-{step}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+        shutil.rmtree(old, ignore_errors=True)
+    os.replace(staged, final)
+    _fsync_dir(run_dir)
+    try:
+        staging.rmdir()
+    except OSError:
+        pass
+    rotate_checkpoints(str(run_dir), trainer.args.save_total_limit, trainer.state.best_model_checkpoint,
+                       use_mtime=True)  # a stale higher-numbered folder must not win

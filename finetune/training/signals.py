@@ -1,7 +1,7 @@
 """SIGINT/SIGTERM: stop a training run at the next step boundary with a checkpoint, and say how to resume it.
 
 During training the first signal is only noted; the `GracefulStop` callback then has the Trainer save a checkpoint
-at the end of the current optimizer step and leave the loop, and train.py exits with 128 + the signal number
+at the end of the current optimizer step and leave the loop, and finetune.workflow exits with 128 + the signal number
 (130 for SIGINT, 143 for SIGTERM) after printing the command that resumes the run. A second signal, or one that
 arrives outside the training loop (loading, tokenizing, final eval), raises `Interrupted` at once.
 """
@@ -13,7 +13,12 @@ import shlex
 import signal
 import sys
 
-from transformers import TrainerCallback
+from finetune.core import compat
+
+# Before transformers' trainer imports peft, which imports bitsandbytes, which logs its notice while it is imported.
+compat.quiet_bitsandbytes_cpu_notice()
+
+from transformers import TrainerCallback  # noqa: E402
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # Set by `searchtune train` to the command line that launched it, so the resume hint repeats that command.

@@ -14,19 +14,21 @@ here: position ids restart at each example, from which transformers builds a blo
   triangle, instead of the masked one, which computes every block;
 - TRL's fused LM head projects only the positions that carry a label on Triton devices but every position elsewhere
   (static tile shapes for compilers such as Neuron's). On CPU, in eager mode, that buys nothing and costs the
-  vocabulary projection of every prompt and pad token: with completion-only loss, nearly all of them.
+  vocabulary projection of every prompt and pad token: with completion-only loss, nearly all of them. The patch that
+  changes this lives in finetune/core/compat.py (`compact_lm_head`).
 """
 
 from __future__ import annotations
 
-VARLEN_ATTENTION = ("flash_attention_2", "flash_attention_3")
+from finetune.core import compat
 
-_compact_on_cpu = True
+VARLEN_ATTENTION = ("flash_attention_2", "flash_attention_3")
 
 
 def tune(trainer, packing: bool, fast_path: bool) -> None:
     """Fit a freshly built SFTTrainer's collator and LM head to its model's attention implementation."""
-    compact_lm_head_on_cpu(fast_path)
+    if fast_path:
+        compat.compact_lm_head(trainer)
     if getattr(trainer.model.config, "_attn_implementation", None) in VARLEN_ATTENTION:
         return  # TRL's padding-free batches are what these kernels are made for
     pad = trainer.processing_class.pad_token_id
@@ -70,20 +72,3 @@ class CausalOnlyCollator:
         batch["position_ids"] = torch.arange(length).expand(rows, length)
         return batch
 
-
-def compact_lm_head_on_cpu(enabled: bool) -> None:
-    """Make TRL's fused LM head score only the loss positions on CPU too (process-wide: the last trainer built sets
-    it). TRL decides per call through `trl.trainer.utils._use_triton`, which it uses for nothing else."""
-    global _compact_on_cpu
-    import trl.trainer.utils as trl_utils
-
-    _compact_on_cpu = enabled
-    if getattr(trl_utils._use_triton, "searchtune", False):
-        return
-    original = trl_utils._use_triton
-
-    def compact(device) -> bool:
-        return (_compact_on_cpu and device.type == "cpu") or original(device)
-
-    compact.searchtune = True
-    trl_utils._use_triton = compact
