@@ -212,6 +212,18 @@ def _nice_max(value: float) -> float:
     return next(step * exp for step in (1, 2, 2.5, 5, 10) if step * exp >= value)
 
 
+def _svg_head(w: float, h: float, title: str, title_x: float, title_y: float) -> list[str]:
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img">',
+            f'<title>{html.escape(title)}</title>',
+            f'<text x="{title_x}" y="{title_y}" text-anchor="middle" font-size="12" font-weight="bold">'
+            f'{html.escape(title)}</text>']
+
+
+def _y_ticks(ticks, x: float, y) -> list[str]:
+    """Tick labels right-aligned at `x`, at height y(tick)."""
+    return [f'<text x="{x}" y="{y(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick)}</text>' for tick in ticks]
+
+
 def bar_panel(metric: str, bars: list[tuple[str, dict | None]], floor: dict | None = None,
               ceiling: dict | None = None) -> str:
     """One metric: a bar per model with its CI as an error bar; dashed floor/ceiling lines when given."""
@@ -226,13 +238,10 @@ def bar_panel(metric: str, bars: list[tuple[str, dict | None]], floor: dict | No
     def y(v: float) -> float:
         return top + plot_h * (span_hi - v) / ((span_hi - span_lo) or 1)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img">',
-             f'<title>{html.escape(metric)}</title>',
-             f'<text x="{w / 2}" y="14" text-anchor="middle" font-size="12" font-weight="bold">{html.escape(metric)}</text>',
+    parts = _svg_head(w, h, metric, w / 2, 14) + [
              f'<line x1="{left}" y1="{y(0)}" x2="{w - 8}" y2="{y(0)}" stroke="#444"/>',
              f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#444"/>']
-    for tick in (span_lo, (span_lo + span_hi) / 2, span_hi):
-        parts.append(f'<text x="{left - 4}" y="{y(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick)}</text>')
+    parts += _y_ticks((span_lo, (span_lo + span_hi) / 2, span_hi), left - 4, y)
     slot = (w - left - 16) / max(1, len(entries))
     for i, (label, e) in enumerate(entries):
         x0 = left + 8 + i * slot
@@ -272,9 +281,7 @@ def scatter(points: list[tuple[float, float, str]], x_label: str, y_label: str, 
     def sy(v: float) -> float:
         return size - pad - (size - 2 * pad) * (v - lo) / span
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" role="img">',
-             f'<title>{html.escape(title)}</title>',
-             f'<text x="{size / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">{html.escape(title)}</text>',
+    parts = _svg_head(size, size, title, size / 2, 16) + [
              f'<rect x="{pad}" y="{pad}" width="{size - 2 * pad}" height="{size - 2 * pad}" fill="none" stroke="#444"/>',
              f'<line x1="{sx(lo)}" y1="{sy(lo)}" x2="{sx(hi)}" y2="{sy(hi)}" stroke="#999" stroke-dasharray="4 3"/>',
              f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" font-size="11">{html.escape(x_label)}</text>',
@@ -282,7 +289,7 @@ def scatter(points: list[tuple[float, float, str]], x_label: str, y_label: str, 
              f'transform="rotate(-90 12 {size / 2})">{html.escape(y_label)}</text>']
     for tick in (lo, hi):
         parts.append(f'<text x="{sx(tick)}" y="{size - pad + 14}" text-anchor="middle" font-size="10">{_fmt(tick)}</text>')
-        parts.append(f'<text x="{pad - 4}" y="{sy(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick)}</text>')
+    parts += _y_ticks((lo, hi), pad - 4, sy)
     for x, y, label in points:
         parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3.5" fill="{COLORS[0]}" fill-opacity="0.55">'
                      f'<title>{html.escape(label)}</title></circle>')
@@ -303,13 +310,10 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
     def sy(v: float) -> float:
         return h - bottom - (h - top - bottom) * (v - y_lo) / ((y_hi - y_lo) or 1)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img">',
-             f'<title>{html.escape(title)}</title>',
-             f'<text x="{(w - right) / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">{html.escape(title)}</text>',
+    parts = _svg_head(w, h, title, (w - right) / 2, 16) + [
              f'<rect x="{left}" y="{top}" width="{w - left - right}" height="{h - top - bottom}" fill="none" stroke="#444"/>',
              f'<text x="{(w - right) / 2}" y="{h - 6}" text-anchor="middle" font-size="11">{html.escape(x_label)}</text>']
-    for tick in (y_lo, (y_lo + y_hi) / 2, y_hi):
-        parts.append(f'<text x="{left - 4}" y="{sy(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick)}</text>')
+    parts += _y_ticks((y_lo, (y_lo + y_hi) / 2, y_hi), left - 4, sy)
     for tick in (x_lo, x_hi):
         parts.append(f'<text x="{sx(tick)}" y="{h - bottom + 14}" text-anchor="middle" font-size="10">{_fmt(tick, 6)}</text>')
     for i, (name, pts) in enumerate(series.items()):
