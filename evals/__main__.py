@@ -1,11 +1,8 @@
-"""`python -m evals eval ARGS`: the same as `searchtune eval ARGS`."""
+"""`python -m evals ARGS`: the same as `searchtune eval ARGS` (a leading word `eval` is accepted too)."""
 
 import sys
 
 from evals.cli import main
 
-if __name__ == "__main__":
-    if sys.argv[1:2] != ["eval"]:
-        print("usage: python -m evals eval [--help] ...", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(main(sys.argv[2:]))
+argv = sys.argv[1:]
+sys.exit(main(argv[1:] if argv[:1] == ["eval"] else argv))
