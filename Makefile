@@ -1,9 +1,10 @@
-# Two entry points: `make demo` (install + train + evaluate the default recipe) and `make test`.
+# Entry points: `make demo` (install + train + evaluate the default recipe), `make test` (the whole suite) and
+# `make test-fast` (all but tests/e2e/, the tests that train a model or run the CLI in a subprocess).
 PY := .venv/bin/python
 PIP := $(PY) -m pip
 RECIPE ?= recipes/query_rewrite/smollm2-135m-lora.yaml
 
-.PHONY: install install-dev demo test
+.PHONY: install install-dev demo test test-fast
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -28,3 +29,6 @@ demo: .venv/.installed
 
 test: .venv/.installed-dev
 	$(PY) -m pytest tests
+
+test-fast: .venv/.installed-dev
+	$(PY) -m pytest -m "not e2e" tests
