@@ -27,13 +27,13 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from finetune.publish.hub import list_folder, push_run
-    from finetune.publish.merge import read_run
+    from finetune.core.run import RunFolder
 
-    hub = read_run(args.run_dir).section("hub")
-    repo_id = args.repo_id or hub.get("repo_id")
+    recipe = RunFolder.finished(args.run_dir).recipe()
+    repo_id = args.repo_id or (recipe.hub.repo_id if recipe else None)
     if not repo_id:
         raise UserError("--repo-id: required (the recipe has no hub.repo_id); pass --repo-id OWNER/NAME")
-    private = args.private if args.private is not None else bool(hub.get("private", True))
+    private = args.private if args.private is not None else (recipe.hub.private if recipe else True)
     result = push_run(args.run_dir, repo_id, merged=args.merged, private=private, revision=args.revision,
                       commit_message=args.commit_message, dry_run=args.dry_run)
     if args.dry_run:

@@ -313,12 +313,12 @@ class RunFolder:
 
     def results(self, eval_dir: str | Path | None = None) -> Results:
         """eval/results.json (or that of another eval folder of this run); empty Results when unreadable."""
-        folder = Path(eval_dir) if eval_dir is not None else self.eval_dir
-        return Results.from_dict(_read_json(folder / RESULTS_FILE))
+        path = Path(eval_dir) / RESULTS_FILE if eval_dir is not None else self.results_file
+        return Results.from_dict(_read_json(path))
 
     def predictions(self, eval_dir: str | Path | None = None) -> Iterator[dict]:
         """The rows of eval/predictions.jsonl, streamed; unreadable lines are skipped."""
-        path = (Path(eval_dir) if eval_dir is not None else self.eval_dir) / PREDICTIONS_FILE
+        path = Path(eval_dir) / PREDICTIONS_FILE if eval_dir is not None else self.predictions_file
         if not path.is_file():
             return
         with path.open(encoding="utf-8") as f:

@@ -14,7 +14,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def losses(run: Path) -> list[float]:
 
 def test_two_step_run_produces_the_run_folder(workdir, tiny_model_dir):
     run = workdir / "run-e2e"
-    r = train(workdir, f"output_dir={run}")
+    r = train(workdir, f"output_dir={run}", "hub.repo_id=tester/tiny-e2e")
     assert "[searchtune] step 1/2 | loss" in r.stdout + r.stderr
     for name in ("adapter/adapter_config.json", "adapter/adapter_model.safetensors", "adapter/tokenizer.json",
                  "recipe.yaml", "manifest.json", "log_history.json"):
@@ -64,6 +64,15 @@ def test_two_step_run_produces_the_run_folder(workdir, tiny_model_dir):
     assert manifest["eval_loss"] is not None and manifest["train_loss"] > 0
     assert len(manifest["git_commit"]) == 40 and isinstance(manifest["git_dirty"], bool)
     assert not list(run.glob(".adapter*")), "no staging folder left behind"
+
+    # The model card is written when the run finishes (not PEFT's empty stub), and push --dry-run previews the same.
+    from finetune.publish.hub import push_run
+
+    card = (run / "README.md").read_text()
+    assert (run / "adapter" / "README.md").read_text() == card
+    assert card.startswith("---\n") and "# tiny-e2e" in card and "## Evaluation" in card
+    preview = Path(push_run(run, "tester/tiny-e2e", dry_run=True))
+    assert (preview / "README.md").read_text() == card
 
     from peft import PeftModel
     from transformers import AutoModelForCausalLM

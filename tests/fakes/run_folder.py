@@ -1,8 +1,5 @@
-"""`searchtune merge`: the adapter folded into an unquantized base, saved atomically, loadable with plain transformers.
-
-`make_run` builds a fake finished run folder (adapter, recipe, manifest, eval results, predictions) around the tiny
-random Llama from conftest; test_hub.py reuses it.
-"""
+"""A fake finished run folder (adapter, recipe, manifest, eval results, predictions) around the tiny random Llama
+from conftest, for the merge, model-card and push tests."""
 
 from __future__ import annotations
 
@@ -10,12 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 import torch
-import yaml
-
-from finetune.core.errors import UserError
-from finetune.publish.merge import merge_main, merge_run, read_run
 
 IDS = torch.tensor([[1, 17, 42, 99, 7, 250, 3, 64]])
 
@@ -137,91 +129,3 @@ def model_logits(path: str | Path) -> torch.Tensor:
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
     with torch.no_grad():
         return model(IDS).logits
-
-
-@pytest.fixture(scope="module")
-def lora_run(tmp_path_factory, tiny_model_dir) -> Path:
-    return make_run(tmp_path_factory.mktemp("merge-lora"), tiny_model_dir)
-
-
-def test_merge_default_output_loads_with_plain_transformers(lora_run, capsys):
-    assert merge_main([str(lora_run)]) == 0
-    merged = lora_run / "merged"
-    assert capsys.readouterr().out.strip() == str(merged)
-    assert (merged / "model.safetensors").is_file() and (merged / "tokenizer.json").is_file()
-    assert not list(merged.parent.glob(".merged.*")), "the temporary merge folder was left behind"
-    assert "quantization_config" not in json.loads((merged / "config.json").read_text())
-    expected = peft_logits(lora_run, read_run(lora_run).manifest["base_model"]["resolved_path"])
-    base_only = model_logits(read_run(lora_run).manifest["base_model"]["resolved_path"])
-    assert not torch.allclose(expected, base_only, atol=1e-3), "the fixture adapter must change the logits"
-    torch.testing.assert_close(model_logits(merged), expected, atol=1e-5, rtol=1e-4)
-    from transformers import AutoTokenizer
-
-    assert AutoTokenizer.from_pretrained(merged).chat_template  # the tokenizer travels with the merge
-
-
-def test_merge_dtype_and_output_folder(lora_run, tmp_path):
-    from safetensors import safe_open
-
-    out = tmp_path / "bf16"
-    assert merge_main([str(lora_run), "--output", str(out), "--dtype", "bf16"]) == 0
-    with safe_open(out / "model.safetensors", "pt") as f:
-        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.bfloat16}
-    merge_run(lora_run, out, "fp32")  # an earlier merge at the output is replaced
-    with safe_open(out / "model.safetensors", "pt") as f:
-        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float32}
-
-
-def test_merge_refuses_to_overwrite_other_folders_and_bad_runs(lora_run, tmp_path, capsys):
-    other = tmp_path / "notes"
-    other.mkdir()
-    (other / "keep.txt").write_text("mine")
-    with pytest.raises(UserError, match="exists and is not a merged model"):
-        merge_run(lora_run, other)
-    assert (other / "keep.txt").read_text() == "mine"
-    assert merge_main([str(tmp_path / "missing")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "run folder not found" in err
-
-
-def test_prequantized_base_checkpoint_is_refused(lora_run, tmp_path):
-    run = tmp_path / "run"
-    shutil.copytree(lora_run, run, ignore=shutil.ignore_patterns("merged"))
-    base = tmp_path / "base-q"
-    shutil.copytree(read_run(run).manifest["base_model"]["resolved_path"], base)
-    config = json.loads((base / "config.json").read_text())
-    config["quantization_config"] = {"quant_method": "bitsandbytes", "load_in_4bit": True}
-    (base / "config.json").write_text(json.dumps(config))
-    manifest = json.loads((run / "manifest.json").read_text())
-    manifest["base_model"]["resolved_path"] = str(base)
-    (run / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(UserError, match="stored quantized"):
-        merge_run(run)
-    assert not (run / "merged").exists()
-
-
-def test_qlora_run_merges_into_an_unquantized_base(tmp_path, tiny_model_dir, monkeypatch):
-    run = make_run(tmp_path, tiny_model_dir, load_in_4bit=True, with_eval=False)
-    assert yaml.safe_load((run / "recipe.yaml").read_text())["model"]["load_in_4bit"] is True
-    from transformers import AutoModelForCausalLM
-
-    calls = []
-    original = AutoModelForCausalLM.from_pretrained.__func__
-
-    def spy(cls, *args, **kwargs):
-        calls.append(kwargs)
-        return original(cls, *args, **kwargs)
-
-    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", classmethod(spy))
-    merged = merge_run(run)
-    monkeypatch.undo()
-    assert calls and all("quantization_config" not in c and not c.get("load_in_4bit") for c in calls)
-    config = json.loads((merged / "config.json").read_text())
-    assert "quantization_config" not in config
-    from safetensors import safe_open
-
-    with safe_open(merged / "model.safetensors", "pt") as f:
-        dtypes = {f.get_tensor(k).dtype for k in f.keys()}
-    assert dtypes == {torch.float32}, "merged weights must be full precision, not packed 4-bit"
-    expected = peft_logits(run, tmp_path / "base")
-    torch.testing.assert_close(model_logits(merged), expected, atol=1e-5, rtol=1e-4)

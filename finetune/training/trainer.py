@@ -1,0 +1,139 @@
+"""Train a recipe's LoRA adapter: data, model, SFTTrainer, checkpoints, and the adapter and manifest it leaves."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from finetune.core.errors import ExitCode, UserError
+from finetune.core.recipe import to_yaml
+from finetune.core.run import BaseModelInfo, Manifest, RunFolder
+
+
+@dataclass
+class Trained:
+    """What a finished (or stopped) training hands to the workflow: the in-memory PEFT model for the eval."""
+
+    model: object = None
+    tokenizer: object = None
+    manifest: Manifest | None = None
+    stopped_code: int | None = None  # set when a signal stopped the run: the process exits with it
+
+
+def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> Trained:
+    from accelerate import PartialState
+    from transformers import set_seed
+
+    from finetune.core import compat, io, models, provenance, tracking
+    from finetune.training import callbacks, checkpoints, data
+
+    state = PartialState()
+    # The code that runs is the code at start: record its commit now, not when training ends.
+    started, t0, commit, dirty = provenance.now(), time.time(), provenance.git_commit(), provenance.git_dirty()
+    set_seed(recipe.train.seed)
+    model, tokenizer, checkpoint = models.load(recipe.model)
+    with state.main_process_first(), compat.quiet_data_preparation():  # rank 0 tokenizes and caches; the others read it
+        train_ds, eval_ds, stats = data.build_datasets(recipe, tokenizer)
+    print(f"[searchtune] data: {stats.train_rows} train / {stats.eval_rows} eval rows, {stats.train_tokens} tokens, "
+          f"{stats.truncated} truncated, {stats.dropped_too_long} dropped (too long), "
+          f"{stats.bad_rows_skipped} bad rows skipped, cache {'hit' if stats.cache_hit else 'written'} ({stats.cache_key})")
+
+    t = recipe.train
+    trainer = build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out, report_to,
+                            callbacks=[callbacks.RecipeToWandb(to_yaml(recipe))])
+    trainer.remove_callback(callbacks.ProgressCallback)  # SummaryLine is the progress bar
+    trainer.add_callback(callbacks.SummaryLine())
+    checkpoints.stage_saves(trainer)
+    if stop is not None:
+        trainer.add_callback(stop)
+    watchdog = callbacks.Watchdog(t.watchdog.spike_factor, t.watchdog.patience) if t.watchdog.enabled else None
+    if watchdog:
+        trainer.add_callback(watchdog)  # after the stop callback: its veto on saving a bad state wins
+    resume = checkpoints.last_checkpoint(out / "checkpoints") if t.resume == "auto" else None
+    if resume:
+        print(f"[searchtune] resuming from {resume}")
+    result = trainer.train(resume_from_checkpoint=resume)
+    if (stop is not None and stop.signum) or (watchdog and watchdog.tripped):
+        tracking.finish()
+        last = checkpoints.last_checkpoint(out / "checkpoints")
+        if watchdog and watchdog.tripped:
+            raise UserError(f"training stopped: {watchdog.tripped}; the last good checkpoint is {last}. Lower "
+                            "train.learning_rate, or tune train.watchdog (spike_factor, patience, enabled)",
+                            code=ExitCode.DIVERGED)
+        print(f"[searchtune] {stop.name} at step {stop.stopped_at}: stopped with checkpoint {last}; resume with:\n"
+              f"  {resume_command}", file=sys.stderr, flush=True)
+        return Trained(stopped_code=stop.code)
+    eval_loss = trainer.evaluate()["eval_loss"] if eval_ds is not None else None
+
+    manifest = None
+    if state.is_main_process:
+        run = RunFolder(out)
+        with io.staged_dir(run.adapter_dir) as tmp:
+            trainer.model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+        run.write_log_history(trainer.state.log_history)
+        runtime = result.metrics.get("train_runtime") or (time.time() - t0)
+        tokens = trainer.state.num_input_tokens_seen
+        manifest = Manifest(
+            task=recipe.data.task,
+            base_model=BaseModelInfo(recipe.model.name, recipe.model.gguf_file, resolved_path=checkpoint),
+            packages=provenance.package_versions(), git_commit=commit, git_dirty=dirty,
+            data=stats.sources, train_rows=stats.train_rows, eval_rows=stats.eval_rows,
+            data_stats={k: v for k, v in vars(stats).items() if k != "sources"},
+            seed=t.seed, hardware=provenance.hardware(), world_size=state.num_processes,
+            started_at=started, finished_at=provenance.now(), train_runtime_s=round(runtime, 2),
+            global_steps=trainer.state.global_step, train_loss=result.training_loss, eval_loss=eval_loss,
+            train_tokens=tokens, tokens_per_second=round(tokens / runtime, 1) if runtime else None,
+            wandb=tracking.run_info(),
+        )
+        run.write_manifest(manifest)
+        print(f"[searchtune] adapter saved to {run.adapter_dir}: train loss {result.training_loss:.4f}, "
+              f"{manifest.tokens_per_second} tokens/s over {runtime:.0f}s")
+    return Trained(trainer.model, tokenizer, manifest)
+
+
+def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report_to="none", callbacks=()):
+    """The SFTTrainer (LoRA config, SFTConfig) that `train` runs for a recipe; scripts/bench_train.py builds the same."""
+    import torch
+    from peft import LoraConfig
+    from trl import SFTConfig, SFTTrainer
+
+    from finetune.core import compat, models
+    from finetune.training import speed
+
+    lora = recipe.lora
+    peft_config = LoraConfig(
+        r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules,
+        use_dora=lora.use_dora, use_rslora=lora.use_rslora, task_type="CAUSAL_LM",
+    )
+    t = recipe.train
+    has_eval = eval_ds is not None
+    config = SFTConfig(
+        output_dir=str(out / "checkpoints"),
+        num_train_epochs=t.epochs, max_steps=t.max_steps or -1,
+        per_device_train_batch_size=t.batch_size, per_device_eval_batch_size=t.batch_size,
+        gradient_accumulation_steps=t.grad_accum, learning_rate=t.learning_rate, lr_scheduler_type=t.lr_scheduler,
+        warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay, max_grad_norm=t.max_grad_norm,
+        activation_checkpointing=t.gradient_checkpointing,
+        train_sampling_strategy="group_by_length" if t.group_by_length else "random",
+        packing=t.packing, max_length=recipe.data.max_length, completion_only_loss=True,
+        logging_steps=t.logging_steps, logging_first_step=True,
+        eval_strategy="steps" if (has_eval and t.eval_steps) else "no", eval_steps=t.eval_steps,
+        save_strategy="steps" if t.save_steps else "epoch", save_steps=t.save_steps or 500,
+        save_total_limit=t.save_total_limit, seed=t.seed, data_seed=t.seed,
+        bf16=models.torch_dtype(recipe.model.dtype) == torch.bfloat16,
+        use_liger_kernel=recipe.model.use_liger_kernel,
+        include_num_input_tokens_seen="non_padding",
+        logging_nan_inf_filter=False,  # the watchdog must see a NaN loss, not the average the Trainer puts in its place
+        report_to=report_to, run_name=recipe.logging.run_name or out.name,
+        dataloader_num_workers=0, use_cpu=not torch.cuda.is_available(),
+    )
+    with compat.quiet_data_preparation():  # TRL builds the labels (and packs) here
+        trainer = SFTTrainer(
+            model=model, args=config, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
+            peft_config=peft_config, callbacks=list(callbacks),
+        )
+    speed.tune(trainer, packing=t.packing, fast_path=t.fast_path)
+    return trainer
