@@ -82,7 +82,7 @@ def test_cli_end_to_end_with_offline_wandb(tmp_path, tiny_model_dir):
                                 "until": task["decoding"]["until"]}
     assert set(task["metrics"]) == {"exact_match", "bleu", "rouge1_recall", "history_term_recall", "unnecessary_change_rate"}
     for entry in task["metrics"].values():
-        assert set(entry) == {"value", "ci_low", "ci_high"} and entry["ci_low"] <= entry["value"] <= entry["ci_high"]
+        assert {"value", "ci_low", "ci_high", "n", "interval"} <= set(entry) and entry["ci_low"] <= entry["value"] <= entry["ci_high"]
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert len(rows) == 4 and set(rows[0]) == {"task", "doc_id", "prompt", "input", "reference", "prediction",
                                                "baseline_prediction", "scores", "baseline_scores"}
@@ -147,7 +147,7 @@ def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
     cast = results["tasks"]["searchtune_qr_cast2020"]
     assert set(cast) == {"dataset", "decoding", "metrics", "baseline", "comparison"}
     assert {"bm25_ndcg@3", "bm25_ndcg@3_raw", "bm25_ndcg@3_manual", "dense_recall@10_manual"} <= cast["metrics"].keys()
-    assert set(cast["comparison"]["bleu"]) == {"delta", "ci_low", "ci_high"}
+    assert set(cast["comparison"]["bleu"]) == {"delta", "ci_low", "ci_high", "n", "interval"}
     # The raw utterance and the human rewrite score the same for both models: no Δ is reported for them.
     assert "bm25_ndcg@3" in cast["comparison"] and "bm25_ndcg@3_raw" not in cast["comparison"]
     # Floor and ceiling do not depend on the model.
