@@ -203,7 +203,7 @@ def retrieval_scores(collection: Collection, index, qids: list[str], texts: list
     """Per query {"ndcg@3", "mrr", f"recall@{k}"}; search with `texts[i]`, judge against qrels of `qids[i]`.
 
     A value is None where it is undefined (qid unjudged, or no passage at the binary threshold), so
-    callers and `metrics.bootstrap_ci` skip it.
+    callers and `stats.bootstrap_ci` skip it.
     """
     if len(qids) != len(texts):
         raise ValueError(f"retrieval_scores: {len(qids)} qids but {len(texts)} texts")
