@@ -13,7 +13,8 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from finetune.core.recipe import load_recipe
+    from finetune.preflight import preflight
 
-    load_recipe(args.recipe, args.overrides)
+    preflight(load_recipe(args.recipe, args.overrides))
     print(f"{args.recipe}: valid")
     return 0

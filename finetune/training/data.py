@@ -7,12 +7,14 @@ the tokenizer and every data setting, so a second run of the same recipe skips t
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import inspect
 import json
 import logging
 import math
 import random
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -45,10 +47,12 @@ class DataStats:
 
 
 
-def _read_jsonl(path: Path) -> list[tuple[int, object]]:
+def _read_jsonl(path: Path, limit: int | None = None) -> list[tuple[int, object]]:
     rows = []
     with open(path, "rb") as f:
         for lineno, raw in enumerate(f, 1):
+            if limit is not None and len(rows) >= limit:
+                break
             try:
                 text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as e:
@@ -66,24 +70,29 @@ def _read_jsonl(path: Path) -> list[tuple[int, object]]:
     return rows
 
 
-def _read_file(path: Path, fmt: str) -> list[tuple[int, object]]:
+def _read_file(path: Path, fmt: str, limit: int | None = None) -> list[tuple[int, object]]:
+    """(line or row number, record) of a local source; with `limit`, only its first rows (as far as the format
+    allows reading part of a file)."""
     fmt = fmt if fmt != "auto" else path.suffix.lstrip(".").lower()
     try:
         if fmt in ("jsonl", "ndjson"):
-            return _read_jsonl(path)
+            return _read_jsonl(path, limit)
         if fmt == "json":
             data = json.loads(path.read_text(encoding="utf-8-sig"))
             if isinstance(data, dict) and isinstance(data.get("data"), list):
                 data = data["data"]
             if not isinstance(data, list):
                 raise UserError(f"{path}: a .json source must hold a list of records (or {{\"data\": [...]}}); use .jsonl for one record per line")
-            return [(i + 1, row) for i, row in enumerate(data)]
+            return [(i + 1, row) for i, row in enumerate(data[:limit])]
         if fmt == "csv":
             with open(path, newline="", encoding="utf-8-sig") as f:
-                return [(i + 2, row) for i, row in enumerate(csv.DictReader(f))]
+                return [(i + 2, row) for i, row in zip(range(limit or sys.maxsize), csv.DictReader(f))]
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
+            if limit is not None:
+                batch = next(pq.ParquetFile(path).iter_batches(batch_size=limit), None)
+                return [(i + 1, row) for i, row in enumerate(batch.to_pylist() if batch is not None else [])]
             return [(i + 1, row) for i, row in enumerate(pq.read_table(path).to_pylist())]
     except UnicodeDecodeError as e:
         raise UserError(f"{path}: not UTF-8 (bad byte at column {e.start + 1}); re-encode the file as UTF-8") from None
@@ -222,6 +231,42 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
     return out
 
 
+# Rows of each local source that `check_columns` reads: enough to tell a wrong column mapping from a few bad rows.
+HEAD_ROWS = 5
+
+
+def check_columns(recipe: Recipe) -> list[str]:
+    """Problems (one line each) where a local source's first rows lack a column the task needs, under the recipe's
+    column mapping: found in a second, before a model loads, instead of at the first bad row after it has."""
+    task = recipe.data.task
+    problems = []
+    sources = [(f"data.train.{i}", s) for i, s in enumerate(recipe.data.train)]
+    sources += [("data.eval", recipe.data.eval)] if recipe.data.eval else []
+    for key, source in sources:
+        path = recipe.source_path(source)
+        if path is None:
+            continue
+        rows = [row for _, row in _read_file(path, source.format, HEAD_ROWS) if isinstance(row, dict)]
+        if not rows:
+            continue
+        present = sorted({column for row in rows for column in row})
+        for name in prompts.REQUIRED_FIELDS[task]:
+            column = source.columns.get(name, name)
+            if any(column in row for row in rows):
+                continue
+            mapped = f" (mapped from `{name}`)" if column != name else ""
+            # Suggest the column that looks like it, else the one column no field uses yet.
+            unused = [c for c in present if c not in {source.columns.get(f, f) for f in prompts.REQUIRED_FIELDS[task]
+                                                        + prompts.OPTIONAL_FIELDS[task]}]
+            close = difflib.get_close_matches(column, unused, n=1, cutoff=0.5) or (unused if len(unused) == 1 else [])
+            problems.append(
+                f"{recipe.where(key + '.path')}: `{key}`: {path} has no column `{column}`{mapped} for task {task} in its "
+                f"first {len(rows)} rows (columns: {', '.join(present)[:200]}); map it with "
+                f"`columns: {{{name}: {close[0] if close else 'COLUMN'}}}`"
+            )
+    return problems
+
+
 def _mix(parts: list[list[dict]], weights: list[float], total: int, rng: random.Random) -> list[dict]:
     """Take each source's weighted share of `total` rows, cycling a small source when its share is larger."""
     mixed = []
@@ -282,13 +327,22 @@ def _source_hashes(recipe: Recipe) -> list[str | None]:
     return out
 
 
+def encode_row(rec: dict, tokenizer, recipe: Recipe) -> tuple[prompts.Encoded | None, str | None]:
+    """The training encoding of one record, or (None, why it is dropped). `searchtune preview` shows the same."""
+    data = recipe.data
+    target_tokens = len(tokenizer(rec[prompts.TARGET_FIELD[data.task]], add_special_tokens=False)["input_ids"])
+    if target_tokens >= data.max_target_length:
+        return None, f"target has {target_tokens} tokens, data.max_target_length is {data.max_target_length}"
+    enc = prompts.encode(tokenizer, data.task, rec, data.max_length, rec.get("instruction"))
+    if enc is None:
+        return None, f"the prompt does not fit data.max_length={data.max_length} even with its context cut"
+    return enc, None
+
+
 def _tokenize(records: list[dict], tokenizer, recipe: Recipe, stats: DataStats) -> list[dict]:
     out = []
     for rec in records:
-        if len(tokenizer(rec[prompts.TARGET_FIELD[recipe.data.task]], add_special_tokens=False)["input_ids"]) >= recipe.data.max_target_length:
-            stats.dropped_too_long += 1
-            continue
-        enc = prompts.encode(tokenizer, recipe.data.task, rec, recipe.data.max_length, rec.get("instruction"))
+        enc, _ = encode_row(rec, tokenizer, recipe)
         if enc is None:
             stats.dropped_too_long += 1
             continue

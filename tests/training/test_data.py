@@ -166,3 +166,22 @@ def test_second_build_hits_the_cache(tmp_path, tok):
     path.write_text(path.read_text() + json.dumps(QR) + "\n")  # new content, new key
     third = data.build_datasets(r, tok)
     assert not third[2].cache_hit and len(third[0]) == 6
+
+
+def test_check_columns_reads_only_the_first_rows_of_each_format(tmp_path):
+    import pandas as pd
+
+    rows = [{"ctx": "a document", "subj": "a summary"}] * (data.HEAD_ROWS + 2)
+    pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame(rows).to_parquet(tmp_path / "d.parquet")
+    (tmp_path / "d.json").write_text(json.dumps(rows))
+    # A malformed line after the first rows is the full read's to report, with its line number, not this check's.
+    jsonl(tmp_path, None, raw=("".join(json.dumps(r) + "\n" for r in rows) + "{not json\n").encode(), name="d.jsonl")
+    for name in ("d.csv", "d.parquet", "d.json", "d.jsonl"):
+        good = recipe(tmp_path, [{"path": str(tmp_path / name), "columns": {"document": "ctx", "summary": "subj"}}],
+                      task="summarize")
+        assert data.check_columns(good) == [], name
+        bad = recipe(tmp_path, [{"path": str(tmp_path / name), "columns": {"document": "ctx"}}], task="summarize")
+        [problem] = data.check_columns(bad)
+        assert f"{tmp_path / name} has no column `summary` for task summarize in its first {data.HEAD_ROWS} rows " \
+               "(columns: ctx, subj); map it with `columns: {summary: subj}`" in problem, name

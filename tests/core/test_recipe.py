@@ -13,7 +13,7 @@ import yaml
 from finetune.core.errors import UserError
 from finetune.core.recipe import Recipe, load_recipe
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RECIPES = sorted((REPO / "recipes").rglob("*.yaml"))
 
 
@@ -70,7 +70,7 @@ def test_unknown_key_suggests_nearest(tmp_path, data_file):
     path = write(tmp_path, f"data:\n  task: query_rewrite\n  train:\n    path: {data_file}\n    colums: {{query: q}}\noutput_dir: out\n")
     r = cli("validate", str(path))
     assert r.returncode == 2
-    assert r.stderr.strip() == f"error: {path}:5: `data.train.0.colums`: unknown key, did you mean `columns`?"
+    assert r.stderr.strip() == f"searchtune: error: {path}:5: `data.train.0.colums`: unknown key, did you mean `columns`?"
     assert "Traceback" not in r.stderr
 
 
@@ -86,7 +86,7 @@ def test_bad_values_one_line_each(tmp_path, data_file, extra, expected):
     r = cli("validate", str(path))
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {path}:") and lines[0].endswith(expected), r.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"searchtune: error: {path}:") and lines[0].endswith(expected), r.stderr
 
 
 def test_missing_data_file_names_key_and_line(tmp_path):
@@ -94,7 +94,7 @@ def test_missing_data_file_names_key_and_line(tmp_path):
     r = cli("validate", str(path))
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        f"error: {path}:4: `data.train.0.path`: data file nowhere.jsonl does not exist; fix the path or set data.root"
+        f"searchtune: error: {path}:4: `data.train.0.path`: data file nowhere.jsonl does not exist; fix the path or set data.root"
     )
 
 
@@ -108,7 +108,7 @@ def test_wrong_column_field_for_task(tmp_path, data_file):
 def test_invalid_yaml_and_empty_and_missing_file(tmp_path):
     bad = write(tmp_path, "data:\n  task: [unclosed\n", "bad.yaml")
     r = cli("validate", str(bad))
-    assert r.returncode == 2 and r.stderr.startswith(f"error: {bad}:") and "invalid YAML" in r.stderr
+    assert r.returncode == 2 and r.stderr.startswith(f"searchtune: error: {bad}:") and "invalid YAML" in r.stderr
     empty = write(tmp_path, "", "empty.yaml")
     r = cli("validate", str(empty))
     assert r.returncode == 2 and "the recipe is empty" in r.stderr
@@ -129,7 +129,7 @@ def test_precedence_defaults_yaml_overrides(tmp_path, data_file):
 def test_override_unknown_key_and_bad_syntax(tmp_path, data_file):
     path = write(tmp_path, base(data_file))
     r = cli("validate", str(path), "train.max_step=2")
-    assert r.returncode == 2 and r.stderr.strip() == f"error: {path}: `train.max_step`: unknown key, did you mean `max_steps`?"
+    assert r.returncode == 2 and r.stderr.strip() == f"searchtune: error: {path}: `train.max_step`: unknown key, did you mean `max_steps`?"
     r = cli("validate", str(path), "train.max_steps")
     assert r.returncode == 2 and "expected key.sub=value" in r.stderr
 
@@ -165,9 +165,118 @@ def test_show_prints_resolved_yaml_and_schema(tmp_path, data_file):
 
 
 def test_validate_and_help_do_not_import_torch(tmp_path, data_file):
-    path = write(tmp_path, base(data_file))
+    path = write(tmp_path, base(data_file, "eval:\n  tasks: [searchtune_qr_sample]\n"))  # the preflight runs too
     for args in (["validate", str(path)], ["--help"]):
         code = ("import sys; from finetune.cli import main\ntry: main(%r)\nexcept SystemExit: pass\n"
                 "assert 'torch' not in sys.modules, 'torch imported'" % (args,))
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
         assert r.returncode == 0, r.stderr
+
+
+# -- refused before any model loads (issue 12, defect 1) ---------------------------------------------------------
+
+
+def refused(tmp_path, text, overrides=()):
+    """The one-line error that load_recipe + preflight give, as `searchtune validate` and `train` run them."""
+    from finetune.preflight import preflight
+
+    path = write(tmp_path, text)
+    with pytest.raises(UserError) as e:
+        preflight(load_recipe(path, list(overrides)))
+    lines = str(e.value).splitlines()
+    assert len(lines) == 1, lines
+    return path, lines[0]
+
+
+@pytest.mark.parametrize("extra, line, expected", [
+    ("eval:\n  tasks: [searchtune_qr_smaple]\n", 7,
+     "`eval.tasks.0`: unknown eval task `searchtune_qr_smaple`, did you mean `searchtune_qr_sample`?"),
+    ("eval:\n  batch_size: 0\n", 7, "`eval.batch_size`: Input should be greater than or equal to 1 (got 0)"),
+    ("train:\n  seed: -1\n", 7, "`train.seed`: Input should be greater than or equal to 0 (got -1)"),
+    ("lora:\n  target_modules: all_linear\n", 7, "`lora.target_modules`: `all_linear` is neither `all-linear` nor a "
+     "regex (PEFT would match it against full module paths and find nothing), did you mean `all-linear`?"),
+])
+def test_mistakes_found_only_after_training_are_refused_up_front(tmp_path, data_file, extra, line, expected):
+    path, message = refused(tmp_path, base(data_file, extra))
+    assert message.startswith(f"{path}:{line}: {expected}"), message
+
+
+def test_enum_values_get_did_you_mean(tmp_path, data_file):
+    path, message = refused(tmp_path, base(data_file).replace("task: query_rewrite", "task: summarise"))
+    assert message == (f"{path}:2: `data.task`: Input should be 'query_rewrite' or 'summarize' (got 'summarise'), "
+                       "did you mean `summarize`?")
+    _, message = refused(tmp_path, base(data_file, "train:\n  lr_scheduler: cosin\n"))
+    assert message.endswith("did you mean `cosine`?")
+
+
+def test_max_target_length_must_leave_room_for_the_prompt(tmp_path, data_file):
+    path, message = refused(tmp_path, base(data_file), ["data.max_length=128", "data.max_target_length=128"])
+    assert message == (f"{path}: `data.max_target_length`: 128 leaves no room for the prompt within data.max_length=128; "
+                       "lower it or raise data.max_length")
+
+
+def test_target_modules_regex_and_list_still_accepted(tmp_path, data_file):
+    path = write(tmp_path, base(data_file))
+    assert load_recipe(path, [r"lora.target_modules=.*\.(q_proj|v_proj)"]).lora.target_modules == r".*\.(q_proj|v_proj)"
+    assert load_recipe(path, ["lora.target_modules=[q_proj]"]).lora.target_modules == ["q_proj"]
+    with pytest.raises(UserError, match=r"for module names write a list, e\.g\. \[q_proj\]"):
+        load_recipe(path, ["lora.target_modules=q_proj"])
+
+
+def test_data_file_columns_must_fit_the_task(tmp_path):
+    rows = tmp_path / "qa.jsonl"
+    rows.write_text("".join(json.dumps({"question": "q", "answer": "a"}) + "\n" for _ in range(3)))
+    text = f"data:\n  task: query_rewrite\n  train:\n    - path: {rows}\n      columns: {{query: question}}\noutput_dir: out\n"
+    path, message = refused(tmp_path, text)
+    assert message == (f"{path}:4: `data.train.0`: {rows} has no column `rewrite` for task query_rewrite in its first "
+                       "3 rows (columns: answer, question); map it with `columns: {rewrite: answer}`")
+    from finetune.preflight import preflight
+
+    preflight(load_recipe(path, ["data.train.0.columns={query: question, rewrite: answer}"]))
+
+
+def test_lm_eval_task_names_are_checked_against_lm_eval(tmp_path, data_file):
+    _, message = refused(tmp_path, base(data_file, "eval:\n  tasks: [searchtune_qr_sample, hellaswg]\n"))
+    assert "`eval.tasks.1`: unknown eval task `hellaswg`, did you mean `hellaswag`?" in message
+
+
+def test_validate_runs_the_preflight(tmp_path, data_file):
+    path = write(tmp_path, base(data_file, "eval:\n  tasks: [searchtune_qr_smaple]\n"))
+    r = cli("validate", str(path))
+    assert r.returncode == 2 and r.stderr.startswith(f"searchtune: error: {path}:7: `eval.tasks.0`: unknown eval task")
+
+
+# -- references to other keys (defect 7) -------------------------------------------------------------------------
+
+
+def test_references_to_other_keys_resolve_after_overrides(tmp_path, data_file):
+    path = write(tmp_path, base(data_file).replace("output_dir: out", "output_dir: runs/${data.task}-${model.name}"))
+    assert load_recipe(path).output_dir == "runs/query_rewrite-smollm2-135m-instruct"  # model.name: its default
+    assert load_recipe(path, ["model.name=tiny"]).output_dir == "runs/query_rewrite-tiny"
+    nested = write(tmp_path, base(data_file, "logging:\n  run_name: ${output_dir}-r${lora.r}\n"), "n.yaml")
+    assert load_recipe(nested, ["output_dir=runs/${train.seed}"]).logging.run_name == "runs/42-r16"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("runs/${model.nme}", "`output_dir`: `${model.nme}` names no recipe key, did you mean `model.name`?"),
+    ("runs/${modle.name}", "`output_dir`: `${modle.name}` names no recipe key, did you mean `model`?"),
+    ("runs/${model}", "`output_dir`: `${model}` is a section, not a value; reference one of its keys"),
+    ("${output_dir}", "`output_dir`: circular reference (output_dir -> output_dir); break the cycle with a plain value"),
+    ("runs/${a b}", "`output_dir`: cannot resolve `${a b}`; write ${section.key} for another recipe key or "
+     "${oc.env:VAR,default} for the environment"),
+])
+def test_unresolvable_references_are_refused(tmp_path, data_file, value, expected):
+    path = write(tmp_path, base(data_file).replace("output_dir: out", f"output_dir: '{value}'"))
+    with pytest.raises(UserError) as e:
+        load_recipe(path)
+    assert str(e.value) == f"{path}:5: {expected}"
+
+
+# -- the README (defect 8) ---------------------------------------------------------------------------------------
+
+
+def test_readme_recipe_snippet_is_the_shipped_file():
+    readme = (REPO / "README.md").read_text()
+    name = "recipes/query_rewrite/smollm2-135m-lora.yaml"
+    block = readme.split(f"```yaml\n# searchtune train {name}\n", 1)[1].split("```\n", 1)[0]
+    assert f"# searchtune train {name}\n" + block == (REPO / name).read_text()

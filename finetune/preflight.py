@@ -1,0 +1,46 @@
+"""Checks of a loaded recipe against the world: its eval task names and its data files' columns.
+
+They run where a recipe enters (`searchtune validate`, `searchtune train`, finetune.workflow), after load_recipe and
+before any model loads, so a typo costs a second rather than a finished training run. They live here, not in the
+recipe schema, because they need the evals registry and the data readers, which the core may not import.
+"""
+
+from __future__ import annotations
+
+from finetune.core.errors import UserError
+from finetune.core.recipe import Recipe
+from finetune.core.recipe.messages import did_you_mean
+
+OUR_PREFIX = "searchtune_"
+
+
+def preflight(recipe: Recipe) -> None:
+    """Raise one UserError listing every problem, one line each with file:line, the key and the fix."""
+    from finetune.training.data import check_columns
+
+    problems = unknown_tasks(recipe) + check_columns(recipe)
+    if problems:
+        raise UserError("\n".join(problems))
+
+
+def unknown_tasks(recipe: Recipe) -> list[str]:
+    from evals.registry import task_names
+
+    ours = task_names()
+    theirs = [name for name in recipe.eval.tasks if not name.startswith(OUR_PREFIX)]
+    # lm-eval's own index takes seconds to build: only a recipe that names one of its tasks pays for it.
+    known = set(ours) | (set(_lm_eval_tasks()) if theirs else set())
+    problems = []
+    for i, name in enumerate(recipe.eval.tasks):
+        if name in known:
+            continue
+        hint = did_you_mean(name, ours if name.startswith(OUR_PREFIX) else sorted(known))
+        problems.append(f"{recipe.where(f'eval.tasks.{i}')}: `eval.tasks.{i}`: unknown eval task `{name}`{hint or ';'} "
+                        f"the searchtune tasks are {', '.join(ours)}, and any lm-eval task name works")
+    return problems
+
+
+def _lm_eval_tasks() -> list[str]:
+    from lm_eval.tasks import TaskManager
+
+    return TaskManager(include_defaults=True).all_tasks
