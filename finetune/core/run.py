@@ -295,7 +295,7 @@ class RunFolder:
             raise UserError(f"{self.recipe_file}: invalid YAML ({str(e).splitlines()[0]}); restore the run's "
                             "resolved recipe") from None
         try:
-            return Recipe.model_validate(tree)
+            return Recipe.model_validate(tree, context={"resolved": True})
         except ValidationError as e:
             first = e.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "recipe"

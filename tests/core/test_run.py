@@ -110,3 +110,16 @@ def test_lock_lives_on_the_folder(tmp_path):
     with run.lock():
         assert (run.path / ".lock").read_text() == str(__import__("os").getpid())
     assert not (run.path / ".lock").exists()
+
+
+def test_a_resolved_recipe_with_a_defaulted_target_length_reads_back(tmp_path):
+    # max_target_length defaults to 256; with max_length 256 that is fine as a default, and the resolved recipe.yaml
+    # writes it out: reading the run folder must not refuse what the run accepted.
+    from finetune.core.recipe import load_recipe
+
+    path = tmp_path / "recipe.yaml"
+    path.write_text(f"data: {{task: summarize, train: {{path: /x.jsonl}}, max_length: 256}}\noutput_dir: {tmp_path}\n")
+    recipe = load_recipe(path, check_files=False)
+    run = RunFolder(tmp_path / "run")
+    run.write_recipe(recipe)
+    assert run.recipe().data.max_target_length == 256
