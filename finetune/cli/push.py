@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from finetune.cli import run_dir_argument
 from finetune.core.errors import UserError
 
 HELP = "push a run's adapter (or merged model) and its model card to the Hugging Face Hub"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (a recipe's output_dir)")
+    run_dir_argument(parser)
     parser.add_argument("--repo-id", metavar="OWNER/NAME", help="target repo (default: the recipe's hub.repo_id)")
     parser.add_argument("--merged", action="store_true", help="upload the merged model (merging first if "
                         "RUN_DIR/merged is missing) instead of the adapter")

@@ -32,9 +32,10 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from finetune.core.recipe import load_recipe
+    from finetune.preflight import preflight
 
     # Validate here first, so a typo fails in a second rather than after accelerate starts.
-    load_recipe(args.recipe, args.overrides)
+    preflight(load_recipe(args.recipe, args.overrides))
     if args.num_processes is not None and args.num_processes < 1:
         raise UserError(f"--num-processes {args.num_processes}: use a positive number")
     config = accelerate_config(args.accelerate_config)
@@ -82,15 +83,8 @@ def cpu_threads(config: Path, num_processes: int | None) -> list[str]:
 
 
 def accelerate_launch(argv: list[str]) -> int:
-    """`accelerate launch ARGV`, except that a single-process launch becomes the training process (exec) rather than
-    its parent: accelerate's launcher would not pass SIGTERM on, and would turn the training's exit code (2, 3, 4,
-    130, 143) into 1 with a traceback. Multi-process launches go through accelerate (torchrun) unchanged."""
-    from accelerate.commands import launch as accelerate
+    """`accelerate launch ARGV`; a single-process launch becomes the training process (finetune/core/compat.py)."""
+    from finetune.core import compat
 
-    def exec_simple(ns):
-        cmd, env = accelerate.prepare_simple_launcher_cmd_env(ns)
-        os.execvpe(cmd[0], cmd, env)
-
-    accelerate.simple_launcher = exec_simple
-    accelerate.launch_command(accelerate.launch_command_parser().parse_args(argv))
+    compat.exec_single_process_launch(argv)
     return 0
