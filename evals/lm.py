@@ -3,7 +3,9 @@
 Training evaluates its PEFT model without saving and reloading it, and the eval CLI loads a model once and scores
 it with and without its adapter. Generation is batched (prompts sorted by length, left-padded, KV cache) and every
 finished batch is appended to a JSONL cache keyed by a hash of (prompt, generation settings), so an interrupted
-eval resumes where it stopped and memory stays flat. Log-likelihood requests (multiple-choice tasks such as
+eval resumes where it stopped and memory stays flat. A searchtune prompt longer than training allowed
+(`max_length`, less `max_target_length`) is cut the way training cuts it (finetune.core.prompts.fit_prompt: oldest
+history turns, or the end of the document), never by dropping its head. Log-likelihood requests (multiple-choice tasks such as
 hellaswag) go to lm-eval's own HFLM wrapped around the same model object.
 """
 
@@ -17,10 +19,12 @@ from pathlib import Path
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 
-from finetune.core.prompts import render_prompt
+from finetune.core.prompts import fit_prompt, render_prompt
+from evals import registry
 
 log = logging.getLogger("searchtune")
 
+DEFAULT_MAX_NEW = 256
 # On CPU "auto" cannot probe memory usefully; larger batches only add padding work.
 CPU_AUTO_BATCH = 32
 MAX_AUTO_BATCH = 64
@@ -54,6 +58,8 @@ class SearchtuneLM(LM):
         pretrained: str | None = None,
         batch_size: int | str = 16,
         max_batch_size: int = MAX_AUTO_BATCH,
+        max_length: int | None = None,
+        max_target_length: int | None = None,
         cache_file: str | Path | None = None,
         **_ignored,
     ):
@@ -77,6 +83,9 @@ class SearchtuneLM(LM):
         # Halved on out-of-memory in "auto" mode; what results report as the batch size.
         self.batch_size = int(batch_size)
         self.cache_file = Path(cache_file) if cache_file else None
+        # The recipe's data.max_length and data.max_target_length: training fitted every prompt into the difference.
+        self.max_length = int(max_length) if max_length else None
+        self.max_target_length = int(max_target_length) if max_target_length else None
         self._cache = self._read_cache()
         self._hf = None
         # Chat templates carry their own special tokens; the plain layout gets the tokenizer's BOS, as in training.
@@ -132,6 +141,8 @@ class SearchtuneLM(LM):
         import torch
         from tqdm import tqdm
 
+        for req in requests:
+            self._fit(req)
         keys = [request_key(*req.args) for req in requests]
         pending: dict[str, tuple[str, dict]] = {}
         for key, req in zip(keys, requests):
@@ -161,6 +172,34 @@ class SearchtuneLM(LM):
             self.cache_hook.add_partial("generate_until", req.args, self._cache[key])
         return [self._cache[key] for key in keys]
 
+    def _budget(self, gen_kwargs: dict) -> int | None:
+        """The most prompt tokens: what training allowed, and what the model's positions leave room for."""
+        max_new = int(gen_kwargs.get("max_gen_toks", DEFAULT_MAX_NEW))
+        limits = []
+        if self.max_length:
+            limits.append(self.max_length - (self.max_target_length or max_new))
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        if positions:
+            limits.append(positions - max_new)
+        return min(limits) if limits else None
+
+    def _fit(self, req) -> None:
+        """Cut a searchtune prompt over budget the way training does; the logged sample then shows the prompt used."""
+        context, gen_kwargs = req.args[0], req.args[1]
+        doc = req.doc if isinstance(req.doc, dict) else {}
+        source = registry.SOURCES.get(doc.get("source"))
+        budget = self._budget(gen_kwargs)
+        if source is None or budget is None:
+            return
+        if len(self.tokenizer(context, add_special_tokens=self._add_special_tokens)["input_ids"]) <= budget:
+            return
+        prompt = fit_prompt(self.tokenizer, source.kind, doc, budget, doc.get("instruction"))
+        if prompt is None:
+            log.warning("A %s prompt does not fit in %d tokens even without its context; keeping its last tokens",
+                        source.task, budget)
+            return
+        req.arguments = (prompt.text, *req.args[1:])
+
     def _run_group(self, items: list, bar) -> None:
         import torch
 
@@ -187,7 +226,7 @@ class SearchtuneLM(LM):
         gen_kwargs = dict(batch[0][2])
         until = gen_kwargs.pop("until", None) or []
         until = [s for s in ([until] if isinstance(until, str) else until) if s]
-        max_new = int(gen_kwargs.pop("max_gen_toks", 256))
+        max_new = int(gen_kwargs.pop("max_gen_toks", DEFAULT_MAX_NEW))
         do_sample = bool(gen_kwargs.pop("do_sample", False)) and float(gen_kwargs.get("temperature", 0.0)) > 0
 
         limit = getattr(self.model.config, "max_position_embeddings", None)

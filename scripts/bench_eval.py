@@ -15,15 +15,15 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from evals.cli import batch_size as parse_batch_size, pairs
+from finetune.core.errors import handle
 
 
 def default_task() -> str:
-    from evals.pipeline import task_utils
+    from evals.registry import resolve_path
 
-    return "searchtune_sum_dialogsum" if task_utils().resolve_path("dialogsum").is_file() else "searchtune_qr_sample"
+    return "searchtune_sum_dialogsum" if resolve_path("dialogsum").is_file() else "searchtune_qr_sample"
 
 
 def main() -> int:
@@ -34,22 +34,26 @@ def main() -> int:
     parser.add_argument("--batch-size", default="16", help="searchtune LM batch size, or auto (default 16)")
     parser.add_argument("--model", default="smollm2-135m-instruct")
     parser.add_argument("--data", action="append", default=[], metavar="KEY=PATH")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return handle(lambda: bench(args), args.debug)
 
+
+def bench(args) -> int:
     import torch
     from lm_eval.models.huggingface import HFLM
 
     from evals.lm import SearchtuneLM
-    from evals.pipeline import load_tasks
+    from evals.tasks_manager import load_tasks
     from finetune.core.models import load_base_model, load_tokenizer, local_checkpoint
 
     task_name = args.task or default_task()
-    data = dict(pair.split("=", 1) for pair in args.data)
+    data = pairs("--data", args.data, "dialogsum=/data/dialogsum/dev.jsonl")
+    batch_size = parse_batch_size(args.batch_size)
     checkpoint = local_checkpoint(args.model)
     tokenizer = load_tokenizer(checkpoint)
     model = load_base_model(checkpoint, "auto", device_map="cuda" if torch.cuda.is_available() else None)
-    batch_size = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
 
     task = load_tasks([task_name], data)["tasks"][task_name]
     ours = SearchtuneLM(model, tokenizer, batch_size=batch_size)

@@ -18,14 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from evals import metrics, stats  # noqa: E402
-from evals.cli import _pairs  # noqa: E402
-from evals.pipeline import task_utils  # noqa: E402
-from finetune.core.errors import UserError  # noqa: E402
+from evals import metrics, registry, stats
+from evals.cli import pairs
+from evals.tasks.utils import process_query_rewrite
+from finetune.core.errors import handle
 
 
 def first_turns(dialogue: str, n: int = 2) -> str:
@@ -57,11 +54,10 @@ def score_rewrites(docs: list[dict], overrides: dict) -> list[str]:
 
 def score_automatic_rewrites(docs: list[dict], overrides: dict) -> list[str]:
     """The rewrite that ships with each CAsT 2020 turn (`automatic_rewrite`), searched like a model's rewrite."""
-    utils = task_utils()
-    with utils.resolve_path("cast2020", overrides).open(encoding="utf-8") as f:
+    with registry.resolve_path("cast2020", overrides).open(encoding="utf-8") as f:
         automatic = {str(row["qid"]): row.get("automatic_rewrite") for row in map(json.loads, filter(str.strip, f))}
-    collection = str(utils.resolve_path(utils.COLLECTION_KEY, overrides))
-    scores = [utils.process_query_rewrite(dict(d, collection=collection), [automatic.get(d["qid"]) or d["query"]])
+    collection = str(registry.resolve_path(registry.COLLECTION_KEY, overrides))
+    scores = [process_query_rewrite(dict(d, collection=collection), [automatic.get(d["qid"]) or d["query"]])
               for d in docs]
     out = [f"BLEU {interval([s['bleu'] for s in scores], 'bleu')}"]
     for metric in ("bm25_ndcg@3", "bm25_recall@10", "dense_ndcg@3"):
@@ -87,24 +83,24 @@ BASELINES = {
 }
 
 
+def score_all(data: list[str]) -> int:
+    overrides = pairs("--data", data, "canard=/data/canard/dev.jsonl")
+    for key, (name, score) in BASELINES.items():
+        path = registry.resolve_path(key, overrides)
+        if not path.is_file():
+            print(f"{key}: skipped, {path} does not exist")
+            continue
+        _, docs = registry.read_rows(key, overrides)
+        print(f"{key} ({path}, n={len(docs)}), {name}: " + "; ".join(score(docs, overrides)))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", action="append", default=[], metavar="KEY=PATH", help="override a dev file")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     args = parser.parse_args()
-    try:
-        overrides = _pairs("--data", args.data, "canard=/data/canard/dev.jsonl")
-        utils = task_utils()
-        for key, (name, score) in BASELINES.items():
-            path = utils.resolve_path(key, overrides)
-            if not path.is_file():
-                print(f"{key}: skipped, {path} does not exist")
-                continue
-            _, docs = utils.read_rows(key, overrides)
-            print(f"{key} ({path}, n={len(docs)}), {name}: " + "; ".join(score(docs, overrides)))
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
+    return handle(lambda: score_all(args.data), args.debug)
 
 
 if __name__ == "__main__":

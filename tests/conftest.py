@@ -79,3 +79,60 @@ def tiny_plain_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture()
 def python() -> str:
     return sys.executable
+
+
+# ------------------------------------------------------------------ eval data (tests/evals, tests/e2e): tiny task files
+
+EVAL_QR_ROWS = [
+    {"history": ["who founded corvel", "Ana Reyes founded it in 2011."], "query": "where was she born",
+     "rewrite": "where was Ana Reyes born"},
+    {"history": [], "query": "what does corvel sell", "rewrite": "what does corvel sell"},
+    {"history": ["tell me about the atlas project"], "query": "who leads it", "rewrite": "who leads the atlas project"},
+    {"history": ["what is sso", "Single sign-on."], "query": "does corvel support it",
+     "rewrite": "does corvel support single sign-on"},
+]
+EVAL_SUM_ROWS = [
+    {"document": "The atlas team moved the billing service to the new cluster. Latency fell by half.",
+     "query": "latency", "summary": "Moving billing to the new cluster halved latency."},
+    {"document": "Corvel hired three engineers for the search team in March.", "summary": "Search gained three engineers."},
+]
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture()
+def qr_rows() -> list[dict]:
+    """Four query-rewrite rows in the bundled sample's columns (history, query, rewrite)."""
+    return [dict(r) for r in EVAL_QR_ROWS]
+
+
+@pytest.fixture()
+def sum_rows() -> list[dict]:
+    """Two summarization rows in the bundled sample's columns (document, query, summary)."""
+    return [dict(r) for r in EVAL_SUM_ROWS]
+
+
+@pytest.fixture()
+def cast_data(tmp_path) -> dict[str, str]:
+    """--data pairs for a two-turn CAsT file and a five-passage judged collection: every retrieval metric runs."""
+    rows = [
+        {"qid": "1_1", "raw_utterance": "How do garage door openers work?", "history_utterances": [],
+         "manual_rewrite": "How do garage door openers work?"},
+        {"qid": "1_2", "raw_utterance": "Why did it stop working?", "history_utterances": ["How do garage door openers work?"],
+         "manual_rewrite": "Why did my garage door opener stop working?"},
+    ]
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    passages = [("p1", "A garage door opener uses a motor to lift the door."),
+                ("p2", "Garage door openers stop working when the sensor is blocked or the remote battery dies."),
+                ("p3", "Dental crowns cover a damaged tooth."), ("p4", "Veneers are thin shells on teeth."),
+                ("p5", "Bread rises because yeast produces gas.")]
+    _write_jsonl(folder / "passages.jsonl", [{"passage_id": p, "text": t} for p, t in passages])
+    _write_jsonl(folder / "judged_pairs.jsonl", [{"qid": "1_1", "passage_id": "p1", "relevance": 4},
+                                                 {"qid": "1_2", "passage_id": "p2", "relevance": 3}])
+    _write_jsonl(folder / "queries.jsonl", [{"qid": r["qid"], "query_shown_to_annotators": r["manual_rewrite"]}
+                                            for r in rows])
+    return {"cast2020": str(_write_jsonl(tmp_path / "cast.jsonl", rows)), "cast2020_collection": str(folder)}

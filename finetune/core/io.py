@@ -53,3 +53,18 @@ def staged_dir(final: Path):
             os.replace(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def streamed_text(path: Path):
+    """Yield `write(text)`, which appends to a temporary file beside `path` (secrets masked); the file takes the name
+    `path` only when the block completes, so a long file written piece by piece also appears whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            yield lambda text: f.write(secrets.redact(text))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -62,47 +62,64 @@ class Encoded:
     truncated: bool
 
 
+@dataclass
+class Prompt:
+    text: str
+    input_ids: list[int]
+    truncated: bool
+
+
+def fit_prompt(tokenizer, task: str, record: dict, budget: int | None, instruction: str | None = None) -> Prompt | None:
+    """The rendered prompt of a record in at most `budget` tokens (None: no limit); training and eval both cut here.
+
+    A prompt over budget has its context shortened: the oldest history turns dropped first, or the document cut at
+    its end, so the chat header, the instruction and the question always survive. Returns None when even an empty
+    context leaves no room.
+    """
+    plain = not getattr(tokenizer, "chat_template", None)
+
+    def prompt(rec: dict, truncated: bool = False) -> Prompt:
+        text = render_prompt(tokenizer, user_message(task, rec, instruction))
+        return Prompt(text, tokenizer(text, add_special_tokens=plain)["input_ids"], truncated)
+
+    best = prompt(record)
+    if budget is None or len(best.input_ids) <= budget:
+        return best
+    rec = dict(record)
+    if task == "query_rewrite":
+        # Find the fewest oldest turns to drop by bisection: one turn at a time re-tokenizes the prompt per turn,
+        # which a long history makes quadratic.
+        history = list(rec.get("history") or [])
+        lo, hi = 1, len(history)
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            trial = prompt(dict(rec, history=history[mid:]), truncated=True)
+            if len(trial.input_ids) <= budget:
+                best, hi = trial, mid - 1
+            else:
+                lo = mid + 1
+    else:
+        doc_ids = tokenizer(rec["document"], add_special_tokens=False)["input_ids"]
+        overflow = len(best.input_ids) - budget
+        # Re-tokenizing decoded text can shift a token or two, so cut a little more until it fits.
+        while len(best.input_ids) > budget and doc_ids:
+            doc_ids = doc_ids[: max(0, len(doc_ids) - overflow)]
+            rec["document"] = tokenizer.decode(doc_ids)
+            best = prompt(rec, truncated=True)
+            overflow = max(1, len(best.input_ids) - budget)
+    return best if len(best.input_ids) <= budget else None
+
+
 def encode(tokenizer, task: str, record: dict, max_length: int, instruction: str | None = None) -> Encoded | None:
     """Tokenize prompt + target + EOS with a completion-only mask.
 
-    When the whole does not fit in max_length, the context is shortened (oldest history turns dropped first, or the
-    document cut at its end), never the target. Returns None when even an empty context leaves no room.
+    When the whole does not fit in max_length, the prompt is cut by fit_prompt, never the target. Returns None when
+    even an empty context leaves no room.
     """
     target_ids = tokenizer(record[TARGET_FIELD[task]], add_special_tokens=False)["input_ids"]
     target_ids = target_ids + [tokenizer.eos_token_id]
-    budget = max_length - len(target_ids)
-    plain = not getattr(tokenizer, "chat_template", None)
-
-    def prompt_ids(rec: dict) -> list[int]:
-        text = render_prompt(tokenizer, user_message(task, rec, instruction))
-        return tokenizer(text, add_special_tokens=plain)["input_ids"]
-
-    ids = prompt_ids(record)
-    truncated = False
-    if len(ids) > budget:
-        truncated = True
-        rec = dict(record)
-        if task == "query_rewrite":
-            # Find the fewest oldest turns to drop by bisection: one turn at a time re-tokenizes the prompt per turn,
-            # which a long history makes quadratic.
-            history = list(rec.get("history") or [])
-            lo, hi = 1, len(history)
-            while lo <= hi:
-                mid = (lo + hi) // 2
-                trial = prompt_ids(dict(rec, history=history[mid:]))
-                if len(trial) <= budget:
-                    ids, hi = trial, mid - 1
-                else:
-                    lo = mid + 1
-        else:
-            doc_ids = tokenizer(rec["document"], add_special_tokens=False)["input_ids"]
-            overflow = len(ids) - budget
-            # Re-tokenizing decoded text can shift a token or two, so cut a little more until it fits.
-            while len(ids) > budget and doc_ids:
-                doc_ids = doc_ids[: max(0, len(doc_ids) - overflow)]
-                rec["document"] = tokenizer.decode(doc_ids)
-                ids = prompt_ids(rec)
-                overflow = max(1, len(ids) - budget)
-        if len(ids) > budget:
-            return None
-    return Encoded(ids + target_ids, [0] * len(ids) + [1] * len(target_ids), truncated)
+    prompt = fit_prompt(tokenizer, task, record, max_length - len(target_ids), instruction)
+    if prompt is None:
+        return None
+    ids = prompt.input_ids
+    return Encoded(ids + target_ids, [0] * len(ids) + [1] * len(target_ids), prompt.truncated)

@@ -1,54 +1,20 @@
-"""`python -m evals eval`: end to end with offline W&B, a run folder with baseline comparison, --compare, errors."""
+"""`searchtune eval` in process: a run folder (its recipe's settings, baseline comparison), --compare, errors, W&B."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-
-QR_ROWS = [
-    {"history": ["who founded corvel", "Ana Reyes founded it in 2011."], "query": "where was she born",
-     "rewrite": "where was Ana Reyes born"},
-    {"history": [], "query": "what does corvel sell", "rewrite": "what does corvel sell"},
-    {"history": ["tell me about the atlas project"], "query": "who leads it", "rewrite": "who leads the atlas project"},
-    {"history": ["what is sso", "Single sign-on."], "query": "does corvel support it",
-     "rewrite": "does corvel support single sign-on"},
-]
-SUM_ROWS = [
-    {"document": "The atlas team moved the billing service to the new cluster. Latency fell by half.",
-     "query": "latency", "summary": "Moving billing to the new cluster halved latency."},
-    {"document": "Corvel hired three engineers for the search team in March.", "summary": "Search gained three engineers."},
-]
-RESULT_KEYS = {"model", "tasks", "packages", "created_at", "timing"}
-
+REPO = Path(__file__).resolve().parents[2]
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
-
-
-class _Svg(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-
-def html_tags(path: Path) -> list[str]:
-    parser = _Svg()
-    parser.feed(path.read_text())
-    parser.close()
-    return parser.tags
 
 
 def eval_main(*args) -> int:
@@ -57,45 +23,12 @@ def eval_main(*args) -> int:
     return main([str(a) for a in args])
 
 
-def test_cli_end_to_end_with_offline_wandb(tmp_path, tiny_model_dir):
-    data = write_jsonl(tmp_path / "qr.jsonl", QR_ROWS)
-    out = tmp_path / "out"
-    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_MODE", "WANDB_API_KEY")}
-    env["HF_HUB_OFFLINE"] = "1"
-    proc = subprocess.run(
-        [sys.executable, "-m", "evals", "eval", "--model", str(tiny_model_dir), "--task", "searchtune_qr_sample",
-         "--data", f"qr_sample={data}", "--limit", "4", "--output", str(out), "--wandb-mode", "offline"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    for name in ("results.json", "predictions.jsonl", "report.md", "report.html"):
-        assert (out / name).is_file(), name
-    results = json.loads((out / "results.json").read_text())
-    assert set(results) == RESULT_KEYS
-    assert results["model"] == {"base": str(tiny_model_dir), "adapter": None}
-    assert set(results["timing"]) == {"tuned"} and results["timing"]["tuned"]["examples"] == 4
-    assert results["timing"]["tuned"]["seconds"] > 0
-    task = results["tasks"]["searchtune_qr_sample"]
-    assert set(task) == {"dataset", "decoding", "metrics"}
-    assert task["dataset"]["n"] == 4 and task["dataset"]["path"] == str(data) and len(task["dataset"]["sha256"]) == 64
-    assert task["decoding"] == {"do_sample": False, "max_new_tokens": 64, "apply_chat_template": True, "batch_size": 16,
-                                "until": task["decoding"]["until"]}
-    assert set(task["metrics"]) == {"exact_match", "bleu", "rouge1_recall", "history_term_recall", "unnecessary_change_rate"}
-    for entry in task["metrics"].values():
-        assert {"value", "ci_low", "ci_high", "n", "interval"} <= set(entry) and entry["ci_low"] <= entry["value"] <= entry["ci_high"]
-    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
-    assert len(rows) == 4 and set(rows[0]) == {"task", "doc_id", "prompt", "input", "reference", "prediction",
-                                               "baseline_prediction", "scores", "baseline_scores"}
-    assert "svg" in html_tags(out / "report.html")
-    assert not (out / ".cache").exists()
-
-    inspect = subprocess.run([str(Path(sys.executable).parent / "wandb"), "leet", "inspect", "--summary", "--json",
-                              str(out / "wandb")], capture_output=True, text=True, timeout=120)
-    assert inspect.returncode == 0, inspect.stderr
-    summary = json.loads(inspect.stdout)["summary"]
-    assert summary["eval/searchtune_qr_sample/bleu"] == pytest.approx(task["metrics"]["bleu"]["value"])
-    assert summary["eval/searchtune_qr_sample/exact_match_ci_high"] == pytest.approx(task["metrics"]["exact_match"]["ci_high"])
-    assert summary["eval/predictions"]["nrows"] == 4
+def write_recipe(run: Path, **sections) -> None:
+    """A run's recipe.yaml as training resolves it: summaries trained from the sample with their own instruction."""
+    data = {"task": "summarize", "train": [{"path": "sample:summarize_train.jsonl", "instruction": "Sum it up."}],
+            **sections.pop("data", {})}
+    recipe = {"data": data, "output_dir": str(run), **sections}
+    (run / "recipe.yaml").write_text(yaml.safe_dump(recipe))
 
 
 @pytest.fixture(scope="module")
@@ -116,26 +49,17 @@ def run_folder(tmp_path_factory, tiny_model_dir):
                 p.normal_(0, 1.0)
     model.save_pretrained(run / "adapter")
     AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(run / "adapter")
-    (run / "recipe.yaml").write_text(yaml.safe_dump({
-        "model": {"name": str(tiny_model_dir), "gguf_file": None, "dtype": "float32"},
-        "data": {"task": "summarize", "train": [{"path": "sample:summarize_train.jsonl", "instruction": "Sum it up."}]},
-        "eval": {"tasks": ["searchtune_qr_cast2020", "searchtune_sum_sample"]},
-    }))
+    write_recipe(run, model={"name": str(tiny_model_dir), "gguf_file": None, "dtype": "float32"},
+                 eval={"tasks": ["searchtune_qr_cast2020", "searchtune_sum_sample"], "limit": 1, "batch_size": 3})
     (run / "log_history.json").write_text(json.dumps(
         [{"loss": 3.1, "step": 1}, {"loss": 2.4, "step": 2}, {"eval_loss": 2.6, "step": 2}, {"loss": 2.0, "step": 3}]))
     return run
 
 
-def _cast_data(tmp_path: Path) -> list[str]:
-    from test_eval_tasks import write_cast
-
-    paths = write_cast(tmp_path)
-    return [f"{key}={path}" for key, path in paths.items()]
-
-
-def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
+def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch, cast_data, sum_rows):
     monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
-    data = _cast_data(tmp_path) + [f"sum_sample={write_jsonl(tmp_path / 'sum.jsonl', SUM_ROWS)}"]
+    data = [f"{key}={path}" for key, path in cast_data.items()]
+    data += [f"sum_sample={write_jsonl(tmp_path / 'sum.jsonl', sum_rows)}"]
     args = ["--run", run_folder, "--baseline", "base", "--limit", "2", "--wandb-mode", "disabled"]
     for pair in data:
         args += ["--data", pair]
@@ -147,7 +71,7 @@ def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
     cast = results["tasks"]["searchtune_qr_cast2020"]
     assert set(cast) == {"dataset", "decoding", "metrics", "baseline", "comparison"}
     assert {"bm25_ndcg@3", "bm25_ndcg@3_raw", "bm25_ndcg@3_manual", "dense_recall@10_manual"} <= cast["metrics"].keys()
-    assert set(cast["comparison"]["bleu"]) == {"delta", "ci_low", "ci_high", "n", "interval"}
+    assert {"delta", "ci_low", "ci_high"} <= set(cast["comparison"]["bleu"])
     # The raw utterance and the human rewrite score the same for both models: no Δ is reported for them.
     assert "bm25_ndcg@3" in cast["comparison"] and "bm25_ndcg@3_raw" not in cast["comparison"]
     # Floor and ceiling do not depend on the model.
@@ -162,8 +86,8 @@ def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
     assert all("Sum it up." in r["prompt"] for r in rows if r["task"] == "searchtune_sum_sample")
     report_md = (out / "report.md").read_text()
     assert "floor (raw utterance)" in report_md and "Biggest wins" in report_md and "Biggest losses" in report_md
-    tags = html_tags(out / "report.html")
-    assert tags.count("svg") >= 3 and "polyline" in tags and "circle" in tags  # bars, loss curve, scatter
+    html = (out / "report.html").read_text()
+    assert html.count("<svg") >= 3 and "<polyline" in html and "<circle" in html  # bars, loss curve, scatter
 
     # --compare: the tuned run against a base-model eval of the same data, example by example.
     base_out = tmp_path / "base-eval"
@@ -180,8 +104,43 @@ def test_run_folder_with_baseline_comparison(run_folder, tmp_path, monkeypatch):
     assert (compared / "report.html").is_file() and (compared / "report.md").is_file()
 
 
+def test_run_folder_eval_follows_the_recipe_unless_a_flag_overrides_it(run_folder, tmp_path, monkeypatch, tiny_model_dir):
+    """eval.limit, eval.batch_size, eval.baseline and data.max_length / max_target_length come from the run's recipe."""
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    from finetune.core import prompts
+
+    monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
+    run = tmp_path / "run"
+    shutil.copytree(run_folder, run)
+    long_row = {"document": " ".join(f"Sentence {i} says the atlas team moved billing." for i in range(20)),
+                "summary": "Billing moved."}
+    short = prompts.fit_prompt(AutoTokenizer.from_pretrained(tiny_model_dir), "summarize",
+                               {"document": "Sentence 0.", "query": None}, None, "Sum it up.")
+    max_length = len(short.input_ids) + 30 + 16
+    write_recipe(run, model={"name": str(tiny_model_dir), "dtype": "float32"},
+                 data={"max_length": max_length, "max_target_length": 16},
+                 eval={"tasks": ["searchtune_sum_sample"], "limit": 1, "batch_size": 3, "baseline": True})
+    data = write_jsonl(tmp_path / "sum.jsonl", [long_row, long_row])
+
+    assert eval_main("--run", run, "--data", f"sum_sample={data}", "--wandb-mode", "disabled") == 0
+    entry = json.loads((run / "eval" / "results.json").read_text())["tasks"]["searchtune_sum_sample"]
+    assert entry["dataset"]["n"] == 1 and entry["decoding"]["batch_size"] == 3 and "comparison" in entry
+    (row,) = [json.loads(line) for line in (run / "eval" / "predictions.jsonl").read_text().splitlines()]
+    assert "Sentence 0 says" in row["prompt"] and "Sentence 19 says" not in row["prompt"]  # cut like training
+
+    assert eval_main("--run", run, "--data", f"sum_sample={data}", "--wandb-mode", "disabled", "--limit", "2",
+                     "--batch-size", "2", "--baseline", "none", "--max-length", "4096") == 0
+    entry = json.loads((run / "eval" / "results.json").read_text())["tasks"]["searchtune_sum_sample"]
+    assert entry["dataset"]["n"] == 2 and entry["decoding"]["batch_size"] == 2 and "comparison" not in entry
+    rows = [json.loads(line) for line in (run / "eval" / "predictions.jsonl").read_text().splitlines()]
+    assert all("Sentence 19 says" in r["prompt"] for r in rows)
+
+
 def test_compare_labels_name_the_run_and_its_eval_folder(tmp_path):
-    from evals.pipeline import _run_name
+    from evals.compare import _run_name
 
     run = tmp_path / "canard-lora"
     (run / "eval-disflqa").mkdir(parents=True)
@@ -203,13 +162,13 @@ def _error(capsys, *args) -> str:
 
 def test_unknown_task_suggests_the_nearest_name(capsys, tmp_path, tiny_model_dir):
     err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_canrd", "--output", tmp_path)
-    assert err.startswith("error: --task searchtune_qr_canrd: unknown task; did you mean `searchtune_qr_canard`?")
+    assert err.startswith("searchtune: error: --task searchtune_qr_canrd: unknown task; did you mean `searchtune_qr_canard`?")
 
 
 def test_missing_data_file(capsys, tmp_path, tiny_model_dir):
     err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_canard", "--data",
                  f"canard={tmp_path / 'dev.jsonl'}", "--output", tmp_path)
-    assert err == (f"error: task searchtune_qr_canard: data file {tmp_path / 'dev.jsonl'} does not exist; "
+    assert err == (f"searchtune: error: task searchtune_qr_canard: data file {tmp_path / 'dev.jsonl'} does not exist; "
                    "pass --data canard=PATH or set SEARCHTUNE_DATA_ROOT")
 
 
@@ -217,13 +176,13 @@ def test_missing_column(capsys, tmp_path, tiny_model_dir):
     bad = write_jsonl(tmp_path / "qr.jsonl", [{"history": [], "query": "q"}])
     err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_sample", "--data", f"qr_sample={bad}",
                  "--output", tmp_path)
-    assert err == f"error: task searchtune_qr_sample: {bad} line 1 has no column `rewrite`; this task needs query, rewrite"
+    assert err == f"searchtune: error: task searchtune_qr_sample: {bad} line 1 has no column `rewrite`; this task needs query, rewrite"
 
 
 def test_unknown_data_key(capsys, tmp_path, tiny_model_dir):
     err = _error(capsys, "--model", tiny_model_dir, "--task", "searchtune_qr_sample", "--data", "canrd=/x.jsonl",
                  "--output", tmp_path)
-    assert err.startswith("error: --data canrd=...: unknown key; did you mean `canard`?")
+    assert err.startswith("searchtune: error: --data canrd=...: unknown key; did you mean `canard`?")
 
 
 def test_compare_with_an_empty_predictions_file(capsys, tmp_path):
@@ -232,21 +191,21 @@ def test_compare_with_an_empty_predictions_file(capsys, tmp_path):
         (tmp_path / name / "results.json").write_text(json.dumps({"model": {}, "tasks": {}}))
         (tmp_path / name / "predictions.jsonl").write_text("")
     err = _error(capsys, "--compare", tmp_path / "a", tmp_path / "b", "--output", tmp_path / "c")
-    assert err == (f"error: --compare {tmp_path / 'a'}: {tmp_path / 'a' / 'predictions.jsonl'} is empty; "
+    assert err == (f"searchtune: error: --compare {tmp_path / 'a'}: {tmp_path / 'a' / 'predictions.jsonl'} is empty; "
                    "re-run the eval")
 
 
-def test_adapter_for_another_base_model(capsys, tmp_path, tiny_model_dir):
+def test_adapter_for_another_base_model(capsys, tmp_path, tiny_model_dir, qr_rows):
     from peft import LoraConfig, get_peft_model
     from transformers import LlamaConfig, LlamaForCausalLM
 
     other = LlamaForCausalLM(LlamaConfig(vocab_size=400, hidden_size=64, intermediate_size=64, num_hidden_layers=2,
                                          num_attention_heads=4, num_key_value_heads=2))
     get_peft_model(other, LoraConfig(r=4, target_modules=["q_proj", "v_proj"])).save_pretrained(tmp_path / "adapter")
-    data = write_jsonl(tmp_path / "qr.jsonl", QR_ROWS)
+    data = write_jsonl(tmp_path / "qr.jsonl", qr_rows)
     err = _error(capsys, "--model", tiny_model_dir, "--adapter", tmp_path / "adapter", "--task", "searchtune_qr_sample",
                  "--data", f"qr_sample={data}", "--output", tmp_path / "out")
-    assert err == (f"error: --adapter {tmp_path / 'adapter'} does not fit base model `{tiny_model_dir}` (size "
+    assert err == (f"searchtune: error: --adapter {tmp_path / 'adapter'} does not fit base model `{tiny_model_dir}` (size "
                           "mismatch for base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight: "
                           "adapter [4, 64], base model [4, 32]); pass the model it was trained on with --model")
 
@@ -280,17 +239,3 @@ def test_eval_logs_into_the_active_training_run(tmp_path):
     inspect = subprocess.run([str(Path(sys.executable).parent / "wandb"), "leet", "inspect", "--summary", "--json",
                               str(tmp_path / "wandb")], capture_output=True, text=True, timeout=120)
     assert json.loads(inspect.stdout)["summary"]["eval/t/bleu_ci_low"] == 10.0
-
-
-def test_recipe_instructions_map_training_sources_to_eval_sources():
-    from evals.pipeline import recipe_instructions
-
-    mixture = yaml.safe_load((REPO / "recipes" / "summarize" / "mixture-smollm2-135m-lora.yaml").read_text())
-    found = recipe_instructions(mixture)
-    assert set(found) == {"dialogsum", "aeslc", "scitldr"}
-    assert found["aeslc"] == mixture["data"]["train"][1]["instruction"]
-    assert recipe_instructions({"data": {"task": "query_rewrite", "instruction": "Rewrite.",
-                                         "train": {"path": "/abs/canard/train.jsonl"}}}) == {"canard": "Rewrite."}
-    qr_mixture = yaml.safe_load((REPO / "recipes" / "query_rewrite" / "mixture-smollm2-135m-lora.yaml").read_text())
-    qr_mixture["data"]["instruction"] = "Rewrite."
-    assert recipe_instructions(qr_mixture) == {"canard": "Rewrite.", "cast2020": "Rewrite.", "disflqa": "Rewrite."}

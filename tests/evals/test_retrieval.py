@@ -11,7 +11,7 @@ import pytest
 
 from evals import retrieval
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 QRELS = {"a": 3, "b": 2, "c": 1, "z": 0}
 
 TOY = {

@@ -1,0 +1,251 @@
+"""The searchtune eval tasks and their data sources: one entry per dataset, read by the lm-eval task files
+(evals/tasks/utils.py) and by the pipeline alike.
+
+Adding a dataset: one `Source` entry in SOURCES (its normalizer beside it), one task YAML under
+evals/tasks/<family>/, and one recipe.
+
+Data files: a source's file is, in order, the `--data KEY=PATH` override (lm-eval's metadata["searchtune_data"]),
+else its default path under $SEARCHTUNE_DATA_ROOT (default: <repo>/../shared/data), or the bundled sample file.
+
+Every doc is normalized to one shape per task type, so prompts and metrics do not care where a row came from:
+  query_rewrite: {"source", "id", "instruction", "history": [str], "query": str, "references": [str],
+                  "qid", "collection"}  (the last two for CAsT only)
+  summarize:     {"source", "id", "instruction", "document": str, "query": str | None, "references": [str]}
+
+Aggregations: the task YAMLs name them (`aggregation: searchtune_mean`); `register_aggregations` registers them
+with lm-eval under those names, and `bootstrap_aggregate` maps any registered name to the evals.metrics aggregate
+its confidence interval uses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from finetune.core.errors import UserError
+from finetune.core.paths import SAMPLE_DATA, data_root, eval_tasks
+
+TASKS_DIR = eval_tasks()
+
+
+def task_names() -> list[str]:
+    """The searchtune task names: one YAML file each under evals/tasks/<family>/ (files named `_*` are shared)."""
+    return sorted(p.stem for p in TASKS_DIR.rglob("*.yaml") if not p.name.startswith("_"))
+
+
+# ------------------------------------------------------------------------------------------ normalizers
+
+
+def _texts(value, what: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return value
+    raise ValueError(f"`{what}` must be a string or a non-empty list of strings")
+
+
+def _qr_sample(row: dict) -> dict:
+    return {"history": row.get("history") or [], "query": row["query"], "references": [row["rewrite"]]}
+
+
+def _canard(row: dict) -> dict:
+    return {"history": row["history"], "query": row["question"], "references": [row["rewrite"]]}
+
+
+def _disflqa(row: dict) -> dict:
+    # A spoken question with a self-correction and no conversation: the rewrite removes the disfluency.
+    return {"history": [], "query": row["disfluent"], "references": [row["original"]]}
+
+
+def _cast(row: dict) -> dict:
+    return {
+        "history": row["history_utterances"] or [],
+        "query": row["raw_utterance"],
+        "references": [row["manual_rewrite"]],
+        "qid": str(row["qid"]),
+    }
+
+
+def _sum_sample(row: dict) -> dict:
+    return {"document": row["document"], "query": row.get("query") or None, "references": [row["summary"]]}
+
+
+def _dialogsum(row: dict) -> dict:
+    # dev/train rows carry one `summary`; test rows carry three `summaries`.
+    refs = row["summaries"] if "summaries" in row else row["summary"]
+    return {"document": row["dialogue"], "query": None, "references": _texts(refs, "summaries")}
+
+
+def _aeslc(row: dict) -> dict:
+    return {"document": row["email_body"], "query": None, "references": _texts(row["annotated_subjects"], "annotated_subjects")}
+
+
+def _scitldr(row: dict) -> dict:
+    return {"document": " ".join(_texts(row["source"], "source")), "query": None, "references": _texts(row["target"], "target")}
+
+
+# ------------------------------------------------------------------------------------------- sources
+
+AESLC_INSTRUCTION = "Write the subject line of the following email. Reply with the subject line only."
+SCITLDR_INSTRUCTION = (
+    "Summarize the following scientific abstract in one sentence (a TLDR). Reply with the sentence only."
+)
+
+
+# A NamedTuple, not a dataclass: it is cheap and immutable, and its fields read as a table below.
+class Source(NamedTuple):
+    task: str  # the lm-eval task name, for error messages
+    kind: str  # finetune.core.prompts task type
+    # The bundled sample file (a Path), or a path relative to data_root() whose first part is the dataset's folder,
+    # where its training file lives too: a recipe trained on that folder is evaluated with its instruction.
+    default: Path | str
+    required: tuple[str, ...]
+    convert: Callable[[dict], dict]
+    instruction: str | None = None  # the task's own default; None: finetune.core.prompts.DEFAULT_INSTRUCTIONS
+    # Alternatives: a row passes when it has at least one field of each tuple.
+    any_of: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def bundled(self) -> bool:
+        """The sample data shipped with the package (a recipe's `sample:` paths)."""
+        return isinstance(self.default, Path)
+
+    @property
+    def folder(self) -> str | None:
+        """The dataset's folder under the data root."""
+        return None if self.bundled else Path(self.default).parts[0]
+
+
+SOURCES = {
+    "qr_sample": Source("searchtune_qr_sample", "query_rewrite", SAMPLE_DATA / "query_rewrite_heldout.jsonl",
+                        ("query", "rewrite"), _qr_sample),
+    "canard": Source("searchtune_qr_canard", "query_rewrite", "canard/dev.jsonl",
+                     ("history", "question", "rewrite"), _canard),
+    "cast2020": Source("searchtune_qr_cast2020", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
+                       ("history_utterances", "raw_utterance", "manual_rewrite", "qid"), _cast),
+    "disflqa": Source("searchtune_qr_disflqa", "query_rewrite", "disfl-qa/dev.jsonl", ("disfluent", "original"),
+                      _disflqa),
+    "sum_sample": Source("searchtune_sum_sample", "summarize", SAMPLE_DATA / "summarize_heldout.jsonl",
+                         ("document", "summary"), _sum_sample),
+    "dialogsum": Source("searchtune_sum_dialogsum", "summarize", "dialogsum/dev.jsonl", ("dialogue",), _dialogsum,
+                        any_of=(("summary", "summaries"),)),
+    "aeslc": Source("searchtune_sum_aeslc", "summarize", "aeslc/dev.jsonl", ("email_body", "annotated_subjects"),
+                    _aeslc, AESLC_INSTRUCTION),
+    "scitldr": Source("searchtune_sum_scitldr", "summarize", "scitldr/dev.jsonl", ("source", "target"), _scitldr,
+                      SCITLDR_INSTRUCTION),
+}
+# The judged passage collection that CAsT rewrites are searched against.
+COLLECTION_KEY = "cast2020_collection"
+COLLECTION_DEFAULT = "trec-cast/mini-collection"
+DATA_KEYS = (*SOURCES, COLLECTION_KEY)
+
+
+def override_hint(key: str) -> str:
+    return f"pass --data {key}=PATH or set SEARCHTUNE_DATA_ROOT"
+
+
+def resolve_path(key: str, overrides: dict | None = None) -> Path:
+    """The file (or folder, for the collection) a data key points at; not checked for existence."""
+    if overrides and overrides.get(key):
+        return Path(overrides[key]).expanduser()
+    default = COLLECTION_DEFAULT if key == COLLECTION_KEY else SOURCES[key].default
+    return default if isinstance(default, Path) else data_root() / default
+
+
+def read_rows(key: str, overrides: dict | None = None) -> tuple[Path, list[dict]]:
+    """(path, normalized docs) for a source, with one-line UserErrors for a missing file, bad JSON or fields."""
+    src = SOURCES[key]
+    path = resolve_path(key, overrides)
+    if not path.is_file():
+        raise UserError(f"task {src.task}: data file {path} does not exist; {override_hint(key)}")
+    docs = []
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserError(f"task {src.task}: {path} line {lineno} is not valid JSON ({e.msg})") from None
+            missing = [c for c in src.required if c not in row]
+            missing += [" or ".join(alts) for alts in src.any_of if not any(a in row for a in alts)]
+            if missing:
+                raise UserError(
+                    f"task {src.task}: {path} line {lineno} has no column `{missing[0]}`; "
+                    f"this task needs {', '.join(src.required + tuple(' or '.join(a) for a in src.any_of))}"
+                )
+            try:
+                doc = src.convert(row)
+            except ValueError as e:
+                raise UserError(f"task {src.task}: {path} line {lineno}: {e}") from None
+            docs.append({"source": key, "id": str(row.get("id", row.get("qid", row.get("paper_id", lineno)))), **doc})
+    if not docs:
+        raise UserError(f"task {src.task}: data file {path} has no rows")
+    return path, docs
+
+
+def recipe_instructions(recipe: dict) -> dict[str, str]:
+    """Source key -> the instruction a recipe trained that kind of data with (only where it set one).
+
+    A training file's source is the one whose folder it lives in under the data root (dialogsum/train.jsonl ->
+    dialogsum), or the bundled one of the recipe's task for `sample:` paths, so a model trained on a mixture with
+    per-source instructions is evaluated with the same ones.
+    """
+    data = recipe.get("data") or {}
+    sources = data.get("train") or []
+    by_folder = {src.folder: key for key, src in SOURCES.items() if src.folder}
+    sample = {src.kind: key for key, src in SOURCES.items() if src.bundled}
+    out: dict[str, str] = {}
+    for source in [sources] if isinstance(sources, dict) else sources:
+        instruction = source.get("instruction") or data.get("instruction")
+        path = str(source.get("path") or "")
+        key = sample.get(data.get("task")) if path.startswith("sample:") else by_folder.get(Path(path).parent.name)
+        if instruction and key:
+            out.setdefault(key, instruction)
+    return out
+
+
+# --------------------------------------------------------------------------------------- aggregations
+
+
+def mean(items: list) -> float:
+    """Mean over the examples the metric applies to (a None score, e.g. a rate on an ineligible turn, is skipped)."""
+    from evals import metrics
+
+    kept = [x for x in items if x is not None]
+    return metrics.AGGREGATES["mean"](kept) if kept else float("nan")
+
+
+def bleu(items: list) -> float:
+    """Corpus BLEU from per-example sufficient statistics (evals.metrics.bleu_stats)."""
+    from evals import metrics
+
+    return metrics.AGGREGATES["bleu"](items)
+
+
+# lm-eval aggregation name -> the evals.metrics.AGGREGATES key its confidence interval is computed with. lm-eval's
+# own `mean` has the same per-example form; any other lm-eval aggregation has none here (its stderr is used).
+AGGREGATIONS = {"searchtune_mean": mean, "searchtune_bleu": bleu}
+_BOOTSTRAP = {"searchtune_mean": "mean", "searchtune_bleu": "bleu", "mean": "mean"}
+
+
+def register_aggregations() -> None:
+    """Register AGGREGATIONS with lm-eval by name (again is a no-op: the same function objects each time)."""
+    import lm_eval.api.metrics  # noqa: F401  lm-eval loads its own aggregations only into an empty registry
+    from lm_eval.api.registry import register_aggregation
+
+    for name, fn in AGGREGATIONS.items():
+        register_aggregation(name)(fn)
+
+
+def bootstrap_aggregate(name: str | None) -> str | None:
+    """The evals.metrics aggregate for a registered lm-eval aggregation name, or None when it has no bootstrap form."""
+    return _BOOTSTRAP.get(name)
+
+
+def aggregation_name(fn) -> str | None:
+    """The name an aggregation function is registered under with lm-eval."""
+    from lm_eval.api.registry import AGGREGATION_REGISTRY
+
+    return next((name for name, registered in AGGREGATION_REGISTRY.items() if registered is fn), None)
