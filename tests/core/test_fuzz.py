@@ -8,6 +8,7 @@ checks that the same inputs exit with code 2 and no traceback.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -25,10 +26,26 @@ from finetune.training import data
 from finetune.core.errors import UserError
 from finetune.core.recipe import load_recipe
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CASES: Counter = Counter()
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 MAX_LINE = 600  # one problem, one readable line: keys and values are cut short in messages
+MIN_CASES = 200  # of FUZZ's 250 examples: a strategy that stops generating early is a strategy that stopped fuzzing
+
+
+def volume(kind: str):
+    """Fail the test unless it ran at least MIN_CASES cases of `kind` itself: no other test's cases count, so the
+    check holds whichever tests run, in any order, alone or under -k."""
+    def wrap(test):
+        @functools.wraps(test)
+        def counted(*args, **kwargs):
+            before = CASES[kind]
+            test(*args, **kwargs)
+            ran = CASES[kind] - before
+            print(f"\nfuzz cases of {kind}: {ran}")
+            assert ran >= MIN_CASES, f"{kind}: only {ran} cases ran, expected at least {MIN_CASES}"
+        return counted
+    return wrap
 
 QR = {"history": ["who runs project atlas?", "Priya runs it."], "query": "when does it ship?",
       "rewrite": "when does project atlas ship?"}
@@ -90,6 +107,7 @@ def write(root: Path, content: str | bytes, name="r.yaml") -> Path:
     return path
 
 
+@volume("recipe: random text")
 @FUZZ
 @given(text=st.text())
 @example(text="")
@@ -101,6 +119,7 @@ def test_random_text_recipes(scratch, text):
     check_recipe(write(scratch, text), kind="recipe: random text")
 
 
+@volume("recipe: random bytes")
 @FUZZ
 @given(raw=st.binary(max_size=2000))
 @example(raw=b"\xff\xfe" + "data: {}\n".encode("utf-16-le"))
@@ -110,6 +129,7 @@ def test_random_byte_recipes(scratch, raw):
     check_recipe(write(scratch, raw), kind="recipe: random bytes")
 
 
+@volume("recipe: mutated")
 @FUZZ
 @given(st.data())
 def test_mutated_recipes(scratch, draw):
@@ -147,6 +167,7 @@ KEYS = ["model.name", "model.dtype", "model.trust_remote_code", "lora.r", "lora.
         "hub.repo_id", "hub.push", "output_dir", "data", "train", "x.y.z"]
 
 
+@volume("recipe: random values")
 @FUZZ
 @given(key=st.sampled_from(KEYS), value=trees)
 @example(key="data.train.0.weight", value=math.inf)
@@ -166,6 +187,7 @@ def test_recipes_with_random_values(scratch, key, value):
     check_recipe(write(scratch, yaml.safe_dump(tree, allow_unicode=True)), kind="recipe: random values")
 
 
+@volume("recipe: overrides")
 @FUZZ
 @given(key=st.sampled_from(KEYS) | st.text(max_size=20), value=st.text(max_size=60) | st.sampled_from(
     ["nan", ".nan", ".inf", "-.inf", "1e400", "[", "{a: 1}", "[1, [2, [3]]]", "!!binary aGk=", "&a [*a]", "",
@@ -190,7 +212,7 @@ def test_recipe_cli_exit_code_2_without_traceback(tmp_path):
         r = subprocess.run([sys.executable, "-m", "finetune.cli", "validate", str(path)], cwd=REPO, capture_output=True,
                            text=True, timeout=60)
         assert r.returncode == 2 and "Traceback" not in r.stderr, (name, r.stderr[-2000:])
-        assert r.stderr.startswith("error: ") and all(len(line) <= MAX_LINE for line in r.stderr.splitlines()), name
+        assert r.stderr.startswith("searchtune: error: ") and all(len(line) <= MAX_LINE for line in r.stderr.splitlines()), name
 
 
 # -- data --------------------------------------------------------------------------------------------------------
@@ -240,6 +262,7 @@ def record_strategy(template: dict):
                                  optional={"extra": json_values})
 
 
+@volume("data: jsonl bytes")
 @FUZZ
 @given(raw=st.binary(max_size=3000), skip=st.booleans())
 @example(raw=b"", skip=False)
@@ -253,6 +276,7 @@ def test_random_jsonl_bytes(data_root, tok, raw, skip):
     check_data(data_recipe(data_root, "r.jsonl", on_bad_rows="skip" if skip else "error"), tok, "data: jsonl bytes")
 
 
+@volume("data: jsonl records")
 @FUZZ
 @given(rows=st.lists(record_strategy(QR) | json_values, max_size=6), skip=st.booleans(), crlf=st.booleans(),
        bom=st.booleans())
@@ -262,6 +286,7 @@ def test_random_jsonl_records(data_root, tok, rows, skip, crlf, bom):
     check_data(data_recipe(data_root, "q.jsonl", on_bad_rows="skip" if skip else "error"), tok, "data: jsonl records")
 
 
+@volume("data: json")
 @FUZZ
 @given(doc=st.lists(record_strategy(SUM), max_size=5) | json_values, skip=st.booleans())
 def test_random_json_documents(data_root, tok, doc, skip):
@@ -269,6 +294,7 @@ def test_random_json_documents(data_root, tok, doc, skip):
     check_data(data_recipe(data_root, "s.json", "summarize", "skip" if skip else "error"), tok, "data: json")
 
 
+@volume("data: csv")
 @FUZZ
 @given(cells=st.lists(st.lists(st.text(max_size=20), min_size=0, max_size=4), max_size=6), skip=st.booleans(),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"]))
@@ -285,25 +311,13 @@ def test_random_csv(data_root, tok, cells, skip, encoding):
                                          ("query_rewrite", "rewrite"), ("summarize", "document"),
                                          ("summarize", "query"), ("summarize", "summary")])
 def test_a_10_mb_field_is_cut_or_dropped_quickly(tmp_path, tok, monkeypatch, task, field):
-    """Each field at 10 MB: the documented cut (context fields) or a drop counted as too long (targets), fast."""
-    import time
-
+    """Each field at 10 MB: the documented cut (context fields) or a drop counted as too long (targets)."""
     monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
     row = dict(QR if task == "query_rewrite" else SUM)
     big = "word " * 2_000_000
     row[field] = [big[:1000]] * 10_000 if field == "history" else big
     (tmp_path / "big.jsonl").write_text(json.dumps(row) + "\n" + json.dumps(QR if task == "query_rewrite" else SUM) + "\n")
     recipe = data_recipe(tmp_path, "big.jsonl", task)
-    t0 = time.time()
     train, _, stats = data.build_datasets(recipe, tok)
-    assert time.time() - t0 < 20, f"{field}: {time.time() - t0:.0f}s"
     assert all(len(ids) <= 256 for ids in train["input_ids"])
     assert stats.truncated + stats.dropped_too_long >= 1
-
-
-def test_fuzz_volume():
-    """Runs last: the number of cases each strategy ran (also printed with -s)."""
-    if not CASES:
-        pytest.skip("run with the fuzz tests above")
-    print("\nfuzz cases:", dict(CASES), "total", sum(CASES.values()))
-    assert sum(CASES.values()) >= 1000
