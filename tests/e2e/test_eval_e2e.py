@@ -83,7 +83,7 @@ def test_plain_lm_eval_cli_runs_the_tasks(tmp_path, tiny_model_dir, qr_rows):
     data = write_jsonl(tmp_path / "qr.jsonl", qr_rows)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "WANDB_MODE": "disabled"}
     env.pop("PYTHONPATH", None)  # the task utils must find the project on their own
-        proc = subprocess.run(
+    proc = subprocess.run(
         [str(BIN / "lm_eval"), "--model", "hf", "--model_args", f"pretrained={tiny_model_dir}", "--device", "cpu",
          "--include_path", str(REPO / "evals" / "tasks"), "--tasks", "searchtune_qr_sample", "--limit", "2",
          "--apply_chat_template", "--metadata", json.dumps({"searchtune_data": {"qr_sample": str(data)}}),
