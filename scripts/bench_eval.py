@@ -41,6 +41,9 @@ def main() -> int:
 
 
 def bench(args) -> int:
+    data = pairs("--data", args.data, "dialogsum=/data/dialogsum/dev.jsonl")
+    batch_size = parse_batch_size(args.batch_size)
+
     import torch
     from lm_eval.models.huggingface import HFLM
 
@@ -49,8 +52,6 @@ def bench(args) -> int:
     from finetune.core.models import load_base_model, load_tokenizer, local_checkpoint
 
     task_name = args.task or default_task()
-    data = pairs("--data", args.data, "dialogsum=/data/dialogsum/dev.jsonl")
-    batch_size = parse_batch_size(args.batch_size)
     checkpoint = local_checkpoint(args.model)
     tokenizer = load_tokenizer(checkpoint)
     model = load_base_model(checkpoint, "auto", device_map="cuda" if torch.cuda.is_available() else None)
