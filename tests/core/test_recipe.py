@@ -280,3 +280,15 @@ def test_readme_recipe_snippet_is_the_shipped_file():
     name = "recipes/query_rewrite/smollm2-135m-lora.yaml"
     block = readme.split(f"```yaml\n# searchtune train {name}\n", 1)[1].split("```\n", 1)[0]
     assert f"# searchtune train {name}\n" + block == (REPO / name).read_text()
+
+
+def test_train_and_the_workflow_run_the_preflight(tmp_path, data_file, capsys):
+    from finetune import workflow
+    from finetune.cli import main
+
+    path = write(tmp_path, base(data_file, "eval:\n  tasks: [searchtune_qr_smaple]\n"))
+    expected = f"searchtune: error: {path}:7: `eval.tasks.0`: unknown eval task `searchtune_qr_smaple`"
+    assert main(["train", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(expected)
+    assert workflow.main([str(path)]) == 2  # what `accelerate launch -m finetune.workflow` runs
+    assert capsys.readouterr().err.startswith(expected)
