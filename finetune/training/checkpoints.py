@@ -1,7 +1,8 @@
 """Trainer checkpoints: written atomically (staged, verified, renamed), and found again on resume.
 
 transformers' Trainer writes `checkpoint-N` in place, file by file, so a crash mid-save leaves a folder that looks
-like a checkpoint but cannot be resumed from. `stage_saves` points each save at `checkpoints/.staging/` and renames
+like a checkpoint but cannot be resumed from. `stage_saves` points each save at `checkpoints/.staging/` (through
+finetune/core/compat.py, the one place that touches the Trainer's internals) and renames
 the finished, verified folder into place: a `checkpoint-N` folder either is complete or does not exist.
 `last_checkpoint` still checks every candidate (folders from older versions, a disk that lost writes) and falls
 back to the previous one with a warning.
@@ -9,6 +10,7 @@ back to the previous one with a warning.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -152,9 +154,7 @@ def commit(trainer, staging: Path, step: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
     os.replace(staged, final)
     _fsync_dir(run_dir)
-    try:
+    with contextlib.suppress(OSError):  # it still holds something else: the next start clears it
         staging.rmdir()
-    except OSError:
-        pass
     rotate_checkpoints(str(run_dir), trainer.args.save_total_limit, trainer.state.best_model_checkpoint,
                        use_mtime=True)  # a stale higher-numbered folder must not win

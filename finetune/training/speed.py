@@ -39,12 +39,10 @@ def tune(trainer, packing: bool, fast_path: bool) -> None:
 
 
 class PackedRowsCollator:
-    def __init__(self, pad_token_id: int, pad_to_multiple_of: int | None = None):
+    def __init__(self, pad_token_id: int):
         from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
-        self.inner = DataCollatorForLanguageModeling(
-            pad_token_id=pad_token_id, return_position_ids=True, pad_to_multiple_of=pad_to_multiple_of
-        )
+        self.inner = DataCollatorForLanguageModeling(pad_token_id=pad_token_id, return_position_ids=True)
 
     def __call__(self, examples):
         batch = self.inner(examples)
