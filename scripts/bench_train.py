@@ -6,7 +6,7 @@
 Variants, each in its own subprocess, run alternately (a, b, c, a, b, c, ...); medians are reported:
   (a) plain   the script a user writes by hand: prompt-completion dataset, SFTTrainer + LoraConfig, padding to the
               longest in each batch, no packing
-  (b) recipe  finetune.workflow's own trainer (recipe -> data.build_datasets -> train.build_trainer) with the same
+  (b) recipe  finetune.training.trainer (recipe -> data.build_datasets -> trainer.build_trainer) with the same
               behaviour (SAME_AS_PLAIN)
   (c) fast    the recipe path with the fastest settings (--fast; default per device: FAST)
 
@@ -345,12 +345,12 @@ def plain_trainer(spec: dict):
 
 
 def recipe_trainer(spec: dict):
-    """finetune.workflow's path: recipe -> models.load -> data.build_datasets -> train.build_trainer."""
+    """The training path: recipe -> models.load -> data.build_datasets -> trainer.build_trainer."""
     from transformers import set_seed
 
     from finetune.training import data
     from finetune.core import models
-    from finetune.workflow import build_trainer
+    from finetune.training.trainer import build_trainer
 
     recipe = recipe_settings(spec)
     set_seed(recipe.train.seed)
@@ -508,7 +508,7 @@ def main() -> int:
         common = [
             f"model.name={checkpoint}", "model.gguf_file=null", "data.task=summarize",
             f"data.train=[{{path: {bench_data}}}]",
-            "data.eval=null", "data.eval_fraction=null", "data.limit=null", f"data.max_target_length={ml}",
+            "data.eval=null", "data.eval_fraction=null", "data.limit=null", f"data.max_target_length={ml - 1}",
             f"train.max_steps={args.steps + 1}", "train.eval_steps=null", "train.save_steps=1000000000",
             "train.logging_steps=1000000", "train.resume=never", "eval.tasks=[]", "logging.mode=disabled",
             "hub.push=none", *args.set,
