@@ -136,3 +136,9 @@ def cast_data(tmp_path) -> dict[str, str]:
     _write_jsonl(folder / "queries.jsonl", [{"qid": r["qid"], "query_shown_to_annotators": r["manual_rewrite"]}
                                             for r in rows])
     return {"cast2020": str(_write_jsonl(tmp_path / "cast.jsonl", rows)), "cast2020_collection": str(folder)}
+
+
+@pytest.fixture(autouse=True)
+def _no_launch_command_leak(monkeypatch):
+    """`searchtune train` run in-process sets the resume-hint launch command for its child; keep it in that test."""
+    monkeypatch.delenv("SEARCHTUNE_LAUNCH_COMMAND", raising=False)
