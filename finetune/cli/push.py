@@ -27,8 +27,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from finetune.publish.hub import list_folder, push_run
     from finetune.core.run import RunFolder
+    from finetune.publish.hub import push_run
+    from finetune.publish.staging import list_folder
 
     recipe = RunFolder.finished(args.run_dir).recipe()
     repo_id = args.repo_id or (recipe.hub.repo_id if recipe else None)

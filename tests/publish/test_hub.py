@@ -172,7 +172,7 @@ def test_card_metadata_and_model_index(hub, pushed, tmp_path):
 
 def test_card_without_eval_results_and_with_a_hub_base(run):
     from finetune.core.run import RunFolder
-    from finetune.publish.hub import stage_files
+    from finetune.publish.staging import stage_files
     from finetune.publish.model_card import build_model_card
 
     shutil.rmtree(run / "eval")
