@@ -13,14 +13,14 @@ import sys
 from contextlib import nullcontext
 
 from finetune.core.errors import ExitCode, UserError, handle
+from finetune.core.recipe import add_arguments as recipe_arguments
 from finetune.core.recipe import load_recipe
 from finetune.preflight import preflight
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="finetune.workflow", description=__doc__.splitlines()[0])
-    parser.add_argument("recipe", help="recipe YAML file")
-    parser.add_argument("overrides", nargs="*", help="key.sub=value overrides, e.g. train.max_steps=2")
+    recipe_arguments(parser)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser.parse_args(argv)
 
@@ -74,10 +74,10 @@ def run(args, stop=None) -> int:
 
             try:
                 url = push_run(out, recipe.hub.repo_id, merged=recipe.hub.push == "merged", private=recipe.hub.private)
-                print(f"[searchtune] pushed to {url}")
             except UserError as e:
-                print(f"[searchtune] the run is complete in {out}, but the push failed: {e}", file=sys.stderr)
-                return ExitCode.PUSH_FAILED
+                raise UserError(f"the run is complete in {out}, but the push failed: {e}",
+                                code=ExitCode.PUSH_FAILED) from e
+            print(f"[searchtune] pushed to {url}")
     return ExitCode.OK
 
 

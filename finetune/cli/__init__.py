@@ -21,11 +21,6 @@ COMMANDS = ("validate", "show", "schema", "preview", "train", "eval", "merge", "
 OVERRIDE = re.compile(r"[A-Za-z_][\w.]*=.*", re.DOTALL)
 
 
-def recipe_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("recipe", help="recipe YAML file")
-    parser.add_argument("overrides", nargs="*", help="key.sub=value overrides, e.g. train.max_steps=2")
-
-
 def run_dir_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (a recipe's output_dir)")
 

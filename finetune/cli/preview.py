@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 
+from finetune.core.recipe import add_arguments as recipe_arguments
+
 HELP = "show the first training rows as the model sees them, with the trained tokens marked"
 OPEN, CLOSE = "⟦", "⟧"
 HIGHLIGHT, RESET = "\x1b[30;42m", "\x1b[0m"
@@ -17,8 +19,7 @@ MARKER = "\x00searchtune-user-content\x00"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("recipe", help="recipe YAML file")
-    parser.add_argument("overrides", nargs="*", help="key.sub=value overrides, e.g. data.max_length=256")
+    recipe_arguments(parser)
     parser.add_argument("-n", "--rows", type=int, default=3, help="how many training rows to show (default: 3)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour the trained tokens (default: auto, when stdout is a terminal)")

@@ -7,9 +7,9 @@ import os
 import shlex
 from pathlib import Path
 
-from finetune.cli import recipe_arguments
 from finetune.core import paths
 from finetune.core.errors import UserError
+from finetune.core.recipe import add_arguments as recipe_arguments
 
 HELP = "train a recipe under accelerate launch"
 # TRL's config names (trl/accelerate_configs/, `trl sft --accelerate_config zero2`) for the ones we ship.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from finetune.cli import recipe_arguments
+from finetune.core.recipe import add_arguments as recipe_arguments
 
 HELP = "check a recipe; exit 0 if valid, 2 with the errors"
 

@@ -303,7 +303,7 @@ def test_hub_unreachable_push_failure_is_reported_after_a_complete_run(hostile):
     assert r.returncode == 3, r.stderr[-3000:]
     for name in ("adapter/adapter_model.safetensors", "manifest.json", "log_history.json", "recipe.yaml"):
         assert (run / name).is_file(), name
-    assert f"the run is complete in {run}, but the push failed" in r.stderr
+    assert f"searchtune: error: the run is complete in {run}, but the push failed" in r.stderr
     assert f"retry with: searchtune push {run} --repo-id someone/tiny-qr --private" in r.stderr
     assert "Traceback" not in r.stderr
 

@@ -2,6 +2,8 @@
 its mistakes reported one line each with file:line and a fix (messages.py). No torch here: `searchtune validate`
 stays fast."""
 
+import argparse
+
 from finetune.core.recipe.loader import apply_override, load_recipe, read_yaml, to_yaml
 from finetune.core.recipe.schema import (
     DataSection, EvalSection, HubSection, LoggingSection, LoraSection, ModelSection, Recipe, Source, TrainSection,
@@ -10,5 +12,11 @@ from finetune.core.recipe.schema import (
 
 __all__ = [
     "DataSection", "EvalSection", "HubSection", "LoggingSection", "LoraSection", "ModelSection", "Recipe", "Source",
-    "TrainSection", "WatchdogSection", "apply_override", "load_recipe", "read_yaml", "to_yaml",
+    "TrainSection", "WatchdogSection", "add_arguments", "apply_override", "load_recipe", "read_yaml", "to_yaml",
 ]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The positional RECIPE and its overrides, as every command that loads a recipe takes them."""
+    parser.add_argument("recipe", help="recipe YAML file")
+    parser.add_argument("overrides", nargs="*", help="key.sub=value overrides, e.g. train.max_steps=2")
