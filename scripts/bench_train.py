@@ -47,8 +47,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from finetune.core.errors import UserError, handle
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 DIALOGSUM = next((p for p in (REPO.parent / "shared" / "data" / "dialogsum" / "train.jsonl",
                               REPO / "shared" / "data" / "dialogsum" / "train.jsonl") if p.is_file()),
@@ -212,8 +213,8 @@ class Meter:
     def summary(self) -> dict:
         ga, ends = self.grad_accum, self.step_ends
         if len(ends) < 2:
-            raise SystemExit(f"only {len(ends)} optimizer step: nothing to time after the warm-up; raise --steps "
-                             "(packing puts several rows in one step)")
+            raise UserError(f"only {len(ends)} optimizer step: nothing to time after the warm-up; raise --steps "
+                            "(packing puts several rows in one step)")
         steps = [tuple(map(sum, zip(*self.batches[i * ga:(i + 1) * ga]))) for i in range(len(ends))]
         timed = steps[1:]  # step 1 is the warm-up
         seconds = ends[-1] - ends[0]
@@ -386,7 +387,7 @@ def run_child(kind: str, spec: dict, env: dict, log: Path) -> dict:
     lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
     if proc.returncode != 0 or not lines:
         tail = "".join(open(log).readlines()[-30:])
-        raise SystemExit(f"{kind} {spec.get('variant', '')} failed (exit {proc.returncode}); log {log}:\n{tail}")
+        raise UserError(f"{kind} {spec.get('variant', '')} failed (exit {proc.returncode}); log {log}:\n{tail}", code=1)
     return json.loads(lines[-1][len("BENCH_RESULT "):])
 
 
@@ -459,10 +460,15 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write all measurements here")
     parser.add_argument("--profile", metavar="VARIANT",
                         help="run only this variant once under torch.profiler and print its top operators")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--prep", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return handle(lambda: bench(args), args.debug)
+
+
+def bench(args) -> int:
 
     if args.worker or args.prep:
         spec = json.loads(args.worker or args.prep)
@@ -501,7 +507,7 @@ def main() -> int:
         picked, skipped, lengths = select_rows(rows, tokenizer, ml, max(args.steps + 1, POOL_BATCHES) * bs * ga,
                                                seed=base.data.seed)
         if len(picked) < n:
-            raise SystemExit(f"only {len(picked)} rows fit max_length={ml}; {args.steps + 1} steps need {n}")
+            raise UserError(f"only {len(picked)} rows fit max_length={ml}; {args.steps + 1} steps need {n}")
         bench_data = work / "bench.jsonl"
         bench_data.write_text("".join(json.dumps(r) + "\n" for r in picked))
 
@@ -558,7 +564,7 @@ def main() -> int:
                     continue
                 try:
                     r = run_child("worker", spec(key, str(rnd)), env, log)
-                except SystemExit as e:  # one broken variant (a missing kernel, say) must not lose the others
+                except UserError as e:  # one broken variant (a missing kernel, say) must not lose the others
                     failed[key] = str(e)
                     print(f"  round {rnd + 1} {variants[key][1]}: FAILED\n{e}", flush=True)
                     continue
