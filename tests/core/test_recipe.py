@@ -1,24 +1,37 @@
-"""Recipe schema, loading, overrides and the CLI's validate/show/schema (no torch on that path)."""
+"""Recipe schema, loading, overrides and the CLI's validate/show/schema, in process (that they never import torch:
+tests/e2e/test_cli_process.py)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
 from finetune.core.errors import UserError
+from finetune.core.paths import SAMPLE_DATA
 from finetune.core.recipe import Recipe, load_recipe
 
 REPO = Path(__file__).resolve().parents[2]
 RECIPES = sorted((REPO / "recipes").rglob("*.yaml"))
 
 
-def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "finetune.cli", *args], capture_output=True, text=True, cwd=REPO, env=env)
+@pytest.fixture()
+def cli(capfd):
+    """`searchtune ARGS` in this process: its exit code and what it wrote (fd-level, so a child's output counts)."""
+    from finetune.cli import main
+
+    def run(*args):
+        capfd.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:  # argparse's own errors
+            code = e.code
+        out = capfd.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+    return run
 
 
 def write(tmp_path, text, name="r.yaml"):
@@ -40,16 +53,26 @@ def base(data_file, extra=""):
 
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: str(p.relative_to(REPO)))
 def test_every_shipped_recipe_validates(path):
+    """Loads, and passes the preflight `searchtune validate` and `train` run (eval task names, data columns).
+
+    The column check reads each local data file's first rows and, like training, refuses a file that is not there.
+    Recipes on ../shared/data (SEARCHTUNE_DATA_ROOT) run it only where that data is present: elsewhere the task names
+    are still checked and the test is reported as skipped, naming the absent files, never as passed."""
+    from finetune.preflight import preflight, unknown_tasks
+
     first = path.read_text().splitlines()[0]
     assert first.startswith("# ") and ("searchtune train" in first or "accelerate launch" in first), \
         f"{path} must begin with a comment giving the command that runs it"
     assert str(path.relative_to(REPO)) in first
     recipe = load_recipe(path, check_files=False)
-    for src in recipe.data.train + ([recipe.data.eval] if recipe.data.eval else []):
-        local = recipe.source_path(src)
-        # Recipes on ../shared/data are checked for files only where that data is present.
-        if local is not None and (src.path.startswith("sample:") or Path(recipe.data.root).is_dir()):
-            assert local.is_file(), f"{path}: {local} missing"
+    local = [recipe.source_path(src) for src in recipe.data.train + ([recipe.data.eval] if recipe.data.eval else [])]
+    missing = [p for p in local if p is not None and not p.is_file()]
+    assert not [p for p in missing if p.is_relative_to(SAMPLE_DATA)], f"{path}: shipped sample data missing"
+    if not missing:
+        preflight(recipe)
+        return
+    assert unknown_tasks(recipe) == []
+    pytest.skip(f"data columns not checked: {', '.join(map(str, missing))} absent (set SEARCHTUNE_DATA_ROOT)")
 
 
 def test_schema_fields_all_have_descriptions():
@@ -66,7 +89,7 @@ def test_schema_fields_all_have_descriptions():
     walk(Recipe)
 
 
-def test_unknown_key_suggests_nearest(tmp_path, data_file):
+def test_unknown_key_suggests_nearest(tmp_path, data_file, cli):
     path = write(tmp_path, f"data:\n  task: query_rewrite\n  train:\n    path: {data_file}\n    colums: {{query: q}}\noutput_dir: out\n")
     r = cli("validate", str(path))
     assert r.returncode == 2
@@ -81,7 +104,7 @@ def test_unknown_key_suggests_nearest(tmp_path, data_file):
     ("hub:\n  push: adapter\n", "`hub.repo_id`: hub.push is 'adapter' but no repo_id is set; set hub.repo_id=OWNER/NAME"),
     ("trian:\n  epochs: 1\n", "`trian`: unknown key, did you mean `train`?"),
 ])
-def test_bad_values_one_line_each(tmp_path, data_file, extra, expected):
+def test_bad_values_one_line_each(tmp_path, data_file, extra, expected, cli):
     path = write(tmp_path, base(data_file, extra))
     r = cli("validate", str(path))
     assert r.returncode == 2
@@ -89,7 +112,7 @@ def test_bad_values_one_line_each(tmp_path, data_file, extra, expected):
     assert len(lines) == 1 and lines[0].startswith(f"searchtune: error: {path}:") and lines[0].endswith(expected), r.stderr
 
 
-def test_missing_data_file_names_key_and_line(tmp_path):
+def test_missing_data_file_names_key_and_line(tmp_path, cli):
     path = write(tmp_path, "data:\n  task: summarize\n  train:\n    - path: nowhere.jsonl\noutput_dir: out\n")
     r = cli("validate", str(path))
     assert r.returncode == 2
@@ -98,14 +121,14 @@ def test_missing_data_file_names_key_and_line(tmp_path):
     )
 
 
-def test_wrong_column_field_for_task(tmp_path, data_file):
+def test_wrong_column_field_for_task(tmp_path, data_file, cli):
     path = write(tmp_path, base(data_file).replace(f"path: {data_file}", f"path: {data_file}\n    columns: {{qeury: question}}"))
     r = cli("validate", str(path))
     assert r.returncode == 2
     assert "`data.train.0.columns.qeury`: not a field of task query_rewrite (fields: history, query, rewrite), did you mean `query`?" in r.stderr
 
 
-def test_invalid_yaml_and_empty_and_missing_file(tmp_path):
+def test_invalid_yaml_and_empty_and_missing_file(tmp_path, cli):
     bad = write(tmp_path, "data:\n  task: [unclosed\n", "bad.yaml")
     r = cli("validate", str(bad))
     assert r.returncode == 2 and r.stderr.startswith(f"searchtune: error: {bad}:") and "invalid YAML" in r.stderr
@@ -126,7 +149,7 @@ def test_precedence_defaults_yaml_overrides(tmp_path, data_file):
     assert load_recipe(path, ["train.max_steps=2"]).train.max_steps == 2
 
 
-def test_override_unknown_key_and_bad_syntax(tmp_path, data_file):
+def test_override_unknown_key_and_bad_syntax(tmp_path, data_file, cli):
     path = write(tmp_path, base(data_file))
     r = cli("validate", str(path), "train.max_step=2")
     assert r.returncode == 2 and r.stderr.strip() == f"searchtune: error: {path}: `train.max_step`: unknown key, did you mean `max_steps`?"
@@ -147,13 +170,13 @@ def test_env_interpolation(tmp_path, data_file, monkeypatch):
         load_recipe(strict)
 
 
-def test_safe_load_only(tmp_path, data_file):
+def test_safe_load_only(tmp_path, data_file, cli):
     path = write(tmp_path, base(data_file) + "extra: !!python/object/apply:os.system ['echo pwned']\n")
     r = cli("validate", str(path))
     assert r.returncode == 2 and "invalid YAML" in r.stderr and "pwned" not in r.stdout
 
 
-def test_show_prints_resolved_yaml_and_schema(tmp_path, data_file):
+def test_show_prints_resolved_yaml_and_schema(tmp_path, data_file, cli):
     path = write(tmp_path, base(data_file))
     r = cli("show", str(path), "train.max_steps=3")
     assert r.returncode == 0
@@ -162,15 +185,6 @@ def test_show_prints_resolved_yaml_and_schema(tmp_path, data_file):
     assert load_recipe(path, ["train.max_steps=3"]).model_dump(mode="json") == shown
     r = cli("schema")
     assert r.returncode == 0 and "properties" in json.loads(r.stdout)
-
-
-def test_validate_and_help_do_not_import_torch(tmp_path, data_file):
-    path = write(tmp_path, base(data_file, "eval:\n  tasks: [searchtune_qr_sample]\n"))  # the preflight runs too
-    for args in (["validate", str(path)], ["--help"]):
-        code = ("import sys; from finetune.cli import main\ntry: main(%r)\nexcept SystemExit: pass\n"
-                "assert 'torch' not in sys.modules, 'torch imported'" % (args,))
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
-        assert r.returncode == 0, r.stderr
 
 
 # -- refused before any model loads (issue 12, defect 1) ---------------------------------------------------------
@@ -240,7 +254,7 @@ def test_lm_eval_task_names_are_checked_against_lm_eval(tmp_path, data_file):
     assert "`eval.tasks.1`: unknown eval task `hellaswg`, did you mean `hellaswag`?" in message
 
 
-def test_validate_runs_the_preflight(tmp_path, data_file):
+def test_validate_runs_the_preflight(tmp_path, data_file, cli):
     path = write(tmp_path, base(data_file, "eval:\n  tasks: [searchtune_qr_smaple]\n"))
     r = cli("validate", str(path))
     assert r.returncode == 2 and r.stderr.startswith(f"searchtune: error: {path}:7: `eval.tasks.0`: unknown eval task")

@@ -1,11 +1,9 @@
-"""The run folder's lock and the output_dir rules (issue 7): one run per folder, a dead holder's lock taken over,
-no writes into folders that are not run folders, no path tricks in output_dir."""
+"""The run folder's lock and the output_dir rules (issue 7): one run per folder, no writes into folders that
+are not run folders, no path tricks in output_dir. A dead holder's lock taken over: tests/e2e/test_core_process.py."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -13,28 +11,12 @@ from finetune.core import run as run_folder
 from finetune.core.errors import UserError
 from finetune.core.recipe import load_recipe
 
-# Dies holding the lock, as a kill -9 would leave it: .lock stays behind with its PID.
-DIE_HOLDING_LOCK = "import os, sys; from pathlib import Path; from finetune.core import run; " \
-                   "held = run.lock(Path(sys.argv[1])); held.__enter__(); os._exit(9)"
-
 
 @pytest.fixture()
 def recipe(tmp_path):
     path = tmp_path / "recipe.yaml"
     path.write_text("data: {task: query_rewrite, train: {path: 'sample:query_rewrite_train.jsonl'}}\noutput_dir: run\n")
     return path
-
-
-def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path, capsys):
-    out = tmp_path / "run"
-    holder = subprocess.run([sys.executable, "-c", DIE_HOLDING_LOCK, str(out)], env={**os.environ})
-    assert holder.returncode == 9
-    pid = int((out / ".lock").read_text())
-    assert pid != os.getpid()
-    with run_folder.lock(out):
-        assert (out / ".lock").read_text() == str(os.getpid())
-    assert f"taking over the lock of PID {pid}" in capsys.readouterr().err
-    assert not (out / ".lock").exists()
 
 
 def test_existing_folder_that_is_not_a_run_folder_is_refused(tmp_path):

@@ -1,16 +1,14 @@
-"""`searchtune eval` in process: a run folder (its recipe's settings, baseline comparison), --compare, errors, W&B."""
+"""`searchtune eval` in process: a run folder (its recipe's settings, baseline comparison), --compare, errors.
+Logging into W&B, read back by W&B's own reader: tests/e2e/test_evals_process.py."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -208,34 +206,3 @@ def test_adapter_for_another_base_model(capsys, tmp_path, tiny_model_dir, qr_row
     assert err == (f"searchtune: error: --adapter {tmp_path / 'adapter'} does not fit base model `{tiny_model_dir}` (size "
                           "mismatch for base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight: "
                           "adapter [4, 64], base model [4, 32]); pass the model it was trained on with --model")
-
-
-# ------------------------------------------------------------------------------------------------ W&B
-
-MINI_RESULTS = {"model": {"base": "m", "adapter": None}, "tasks": {"t": {"metrics": {"bleu": {"value": 12.5, "ci_low": 10.0,
-                                                                                        "ci_high": 15.0}}}}}
-
-
-def _eval_output(folder: Path) -> Path:
-    folder.mkdir()
-    (folder / "results.json").write_text(json.dumps(MINI_RESULTS))
-    write_jsonl(folder / "predictions.jsonl", [{"task": "t", "doc_id": 0, "input": "x", "reference": "y",
-                                                "prediction": "z", "scores": {"bleu": [1.0] * 10}}])
-    return folder
-
-
-def test_eval_logs_into_the_active_training_run(tmp_path):
-    import wandb
-
-    from evals import tracking
-
-    out = _eval_output(tmp_path / "eval")
-    run = wandb.init(mode="offline", dir=str(tmp_path), project="searchtune", settings=wandb.Settings(silent=True))
-    try:
-        assert tracking.log_eval(MINI_RESULTS, out, mode="offline") is run
-        assert wandb.run is run  # the training run stays open for the trainer to finish
-    finally:
-        run.finish()
-    inspect = subprocess.run([str(Path(sys.executable).parent / "wandb"), "leet", "inspect", "--summary", "--json",
-                              str(tmp_path / "wandb")], capture_output=True, text=True, timeout=120)
-    assert json.loads(inspect.stdout)["summary"]["eval/t/bleu_ci_low"] == 10.0
