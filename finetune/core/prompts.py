@@ -12,8 +12,10 @@ plain instruction/response layout instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-TASKS = ("query_rewrite", "summarize")
+Task = Literal["query_rewrite", "summarize"]  # the recipe's data.task
+TASKS: tuple[str, ...] = get_args(Task)
 
 DEFAULT_INSTRUCTIONS = {
     "query_rewrite": (

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from finetune.core.paths import SAMPLE_DATA
-from finetune.core.prompts import OPTIONAL_FIELDS, REQUIRED_FIELDS
+from finetune.core.prompts import OPTIONAL_FIELDS, REQUIRED_FIELDS, Task
 from finetune.core.recipe.messages import did_you_mean, has_control
 
 SAMPLE_PREFIX = "sample:"
@@ -101,7 +101,7 @@ class Source(Section):
 
 
 class DataSection(Section):
-    task: Literal["query_rewrite", "summarize"] = Field(description="Which task the data trains.")
+    task: Task = Field(description="Which task the data trains.")
     root: str = Field(".", description="Folder that relative source paths resolve against.")
     train: list[Source] = Field(description="Training sources; several make a weighted mixture.")
     eval: Source | None = Field(None, description="Held-out source for eval loss during training.")
