@@ -130,12 +130,13 @@ def eval_settings(args) -> dict:
 
 
 def run_eval(args) -> int:
+    from finetune.core.run import PREDICTIONS_FILE, REPORT_FILES, RESULTS_FILE, RunFolder
     from evals import pipeline, tasks_manager
     from evals.loading import load_model
     from evals.report import summary_text
 
     s = eval_settings(args)
-    output = Path(args.output) if args.output else (s["run_dir"] / "eval" if s["run_dir"] else None)
+    output = Path(args.output) if args.output else (RunFolder(s["run_dir"]).eval_dir if s["run_dir"] else None)
     if output is None:
         raise UserError("--output DIR is required without --run")
     # Unknown tasks and bad data files fail before the model loads.
@@ -149,7 +150,7 @@ def run_eval(args) -> int:
         model_info={"base": s["model"], "adapter": str(s["adapter"]) if s["adapter"] else None},
     )
     print(summary_text(results))
-    print(f"[searchtune] wrote {output / 'results.json'}, predictions.jsonl, report.md, report.html")
+    print(f"[searchtune] wrote {output / RESULTS_FILE}, {PREDICTIONS_FILE}, {', '.join(REPORT_FILES)}")
     return 0
 
 
@@ -158,10 +159,11 @@ def run_compare(args) -> int:
         raise UserError("--compare takes two eval folders only; drop --model/--adapter/--run/--task")
     if not args.output:
         raise UserError("--compare needs --output DIR for the side-by-side report")
+    from finetune.core.run import REPORT_FILES
     from evals.compare import compare_runs
 
     compare_runs(Path(args.compare[0]), Path(args.compare[1]), Path(args.output))
-    print(f"[searchtune] wrote the comparison to {args.output}/report.md and report.html")
+    print(f"[searchtune] wrote the comparison to {args.output}/{' and '.join(REPORT_FILES)}")
     return 0
 
 

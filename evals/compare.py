@@ -9,25 +9,28 @@ from pathlib import Path
 
 from finetune.core import io
 from finetune.core.errors import UserError
+from finetune.core.run import PREDICTIONS_FILE, RESULTS_FILE, Results, RunFolder, read_predictions, read_results
 from evals import stats, tasks_manager
-from evals.predictions import read_predictions, write_predictions
+from evals.predictions import write_predictions
 
 
 def _eval_folder(path: Path) -> Path:
-    for folder in (path, path / "eval"):
-        if (folder / "results.json").is_file():
+    for folder in (path, RunFolder(path).eval_dir):
+        if (folder / RESULTS_FILE).is_file():
             return folder
-    raise UserError(f"--compare {path}: no results.json there or in {path / 'eval'}; point at an eval output "
-                    "folder or a run folder that has been evaluated")
+    raise UserError(f"--compare {path}: no {RESULTS_FILE} there or in {RunFolder(path).eval_dir}; point at an eval "
+                    "output folder or a run folder that has been evaluated")
 
 
-def _load_eval(path: Path) -> tuple[Path, dict, list[dict]]:
+def _load_eval(path: Path) -> tuple[Path, Results, list[dict]]:
     folder = _eval_folder(path)
-    results = json.loads((folder / "results.json").read_text())
-    pred_path = folder / "predictions.jsonl"
+    results = read_results(folder)
+    if not results.tasks:
+        raise UserError(f"--compare {path}: {folder / RESULTS_FILE} is unreadable or holds no task; re-run the eval")
+    pred_path = folder / PREDICTIONS_FILE
     if not pred_path.is_file():
         raise UserError(f"--compare {path}: {pred_path} is missing; re-run the eval to write it")
-    rows = read_predictions(pred_path)
+    rows = list(read_predictions(pred_path))
     if not rows:
         raise UserError(f"--compare {path}: {pred_path} is empty; re-run the eval")
     return folder, results, rows
@@ -39,24 +42,25 @@ def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
 
     folder_a, results_a, rows_a = _load_eval(path_a)
     folder_b, results_b, rows_b = _load_eval(path_b)
-    common = [t for t in results_b["tasks"] if t in results_a["tasks"]]
+    common = [t for t in results_b.tasks if t in results_a.tasks]
     if not common:
         raise UserError(f"--compare: {path_a} and {path_b} share no task; evaluate both on the same --task")
     by_key_a = {(r["task"], r["doc_id"]): r for r in rows_a}
     out = {
-        "model": results_b["model"],
-        "compared": {"a": {"path": str(folder_a), "model": results_a["model"]},
-                     "b": {"path": str(folder_b), "model": results_b["model"]}},
+        "model": results_b.model,
+        "compared": {"a": {"path": str(folder_a), "model": results_a.model},
+                     "b": {"path": str(folder_b), "model": results_b.model}},
         "tasks": {},
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     predictions = []
     for task in common:
-        entry_a, entry_b = results_a["tasks"][task], results_b["tasks"][task]
-        sha_a, sha_b = entry_a["dataset"].get("sha256"), entry_b["dataset"].get("sha256")
-        if sha_a != sha_b:
-            raise UserError(f"--compare: task {task} was scored on different data files ({entry_a['dataset']['path']} "
-                            f"vs {entry_b['dataset']['path']}); compare evals of the same data")
+        data_a, data_b = results_a.tasks[task].dataset, results_b.tasks[task].dataset
+        if data_a.sha256 != data_b.sha256:
+            raise UserError(f"--compare: task {task} was scored on different data files ({data_a.path} vs "
+                            f"{data_b.path}); compare evals of the same data")
+        # The entries are copied as written, so the comparison's JSON holds what the evals' results.json held.
+        entry_a, entry_b = results_a.raw["tasks"][task], results_b.raw["tasks"][task]
         pairs = [(by_key_a[(r["task"], r["doc_id"])], r) for r in rows_b if (r["task"], r["doc_id"]) in by_key_a]
         if not pairs:
             raise UserError(f"--compare: task {task} has no example in common between the two evals")
@@ -70,7 +74,7 @@ def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
         }
         predictions += [{**b, "baseline_prediction": a["prediction"], "baseline_scores": a["scores"]} for a, b in pairs]
     io.write_text(output_dir / "comparison.json", json.dumps(out, indent=2, allow_nan=False) + "\n")
-    write_predictions(output_dir / "predictions.jsonl", predictions)
+    write_predictions(output_dir / PREDICTIONS_FILE, predictions)
     name_a, name_b = _run_name(folder_a), _run_name(folder_b)
     if name_a == name_b:
         name_a, name_b = f"A:{name_a}", f"B:{name_b}"
@@ -81,6 +85,7 @@ def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
 def _run_name(folder: Path) -> str:
     """runs/NAME for its default eval folder, runs/NAME/eval-X as NAME/eval-X, else the folder's own name."""
     folder = folder.resolve()
-    if (folder.parent / "recipe.yaml").is_file():
-        return folder.parent.name if folder.name == "eval" else f"{folder.parent.name}/{folder.name}"
+    run = RunFolder(folder.parent)
+    if run.recipe_file.is_file():
+        return run.name if folder == run.eval_dir else f"{run.name}/{folder.name}"
     return folder.name

@@ -3,11 +3,11 @@ one-line errors for an adapter that does not fit its base model."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from finetune.core.errors import UserError
+from finetune.core.run import ADAPTER_CONFIG_FILE, adapter_config
 
 
 def load_model(name: str, adapter: Path | None, gguf_file: str | None = None, dtype: str = "auto"):
@@ -16,7 +16,7 @@ def load_model(name: str, adapter: Path | None, gguf_file: str | None = None, dt
 
     from finetune.core.models import load_base_model, load_tokenizer, local_checkpoint
 
-    if adapter is not None and not (adapter / "adapter_config.json").is_file():
+    if adapter is not None and not (adapter / ADAPTER_CONFIG_FILE).is_file():
         raise UserError(f"--adapter {adapter}: no adapter_config.json there; point at a PEFT adapter folder "
                         "(a run's adapter/)")
     checkpoint = local_checkpoint(name, gguf_file)
@@ -35,7 +35,7 @@ def attach_adapter(model, adapter: Path, base_name: str):
     try:
         return PeftModel.from_pretrained(model, str(adapter))
     except (RuntimeError, ValueError, KeyError) as e:
-        trained_on = json.loads((adapter / "adapter_config.json").read_text()).get("base_model_name_or_path")
+        trained_on = adapter_config(adapter).get("base_model_name_or_path")
         hint = f"it was trained on `{trained_on}`: pass that model with --model" if trained_on else \
             "pass the model it was trained on with --model"
         raise UserError(f"--adapter {adapter} does not fit base model `{base_name}` ({_mismatch(e)}); {hint}") from None

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from finetune.core import io
+from finetune.core.run import read_predictions
 
 # Doc fields that are plumbing rather than model input.
 _NOT_INPUT = ("references", "source", "collection", "instruction")
@@ -73,11 +74,4 @@ class PredictionsFile:
         self.path = path
 
     def __iter__(self):
-        with self.path.open(encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    yield json.loads(line)
-
-
-def read_predictions(path: Path) -> list[dict]:
-    return list(PredictionsFile(path))
+        return read_predictions(self.path)

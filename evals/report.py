@@ -14,7 +14,8 @@ import math
 from decimal import Decimal
 from pathlib import Path
 
-from finetune.core.run import decoding_line
+from finetune.core import io
+from finetune.core.run import REPORT_FILES, Dataset, Results, Score, decoding_line
 from evals.metrics import CEILING, FLOOR
 
 # The per-example metric that orders wins and losses and feeds the scatter plot: the first one a task has.
@@ -25,9 +26,13 @@ COLORS = ("#1f77b4", "#ff7f0e")  # B, A
 
 def write_reports(output_dir, results: dict, predictions: list[dict], log_history: list[dict] | None = None,
                   labels: tuple[str, str] = ("tuned", "base")) -> None:
-    output_dir = Path(output_dir)
-    (output_dir / "report.md").write_text(markdown(results, predictions, labels), encoding="utf-8")
-    (output_dir / "report.html").write_text(html_report(results, predictions, log_history, labels), encoding="utf-8")
+    md, page = (Path(output_dir) / name for name in REPORT_FILES)
+    io.write_text(md, markdown(results, predictions, labels))
+    io.write_text(page, html_report(results, predictions, log_history, labels))
+
+
+def _typed(results: Results | dict) -> Results:
+    return results if isinstance(results, Results) else Results.from_dict(results)
 
 
 def main_metric(task: str, predictions: list[dict]) -> str | None:
@@ -49,21 +54,20 @@ LOWER = " ↓"
 LEGEND = "↓ lower is better."
 
 
-def _name(metric: str, entry: dict | None) -> str:
+def _name(metric: str, score: Score | None) -> str:
     """The metric's name, marked when its task declares that lower is better."""
-    return metric + LOWER if (entry or {}).get("higher_is_better") is False else metric
+    return metric + LOWER if score is not None and score.higher_is_better is False else metric
 
 
-def _n(entry: dict | None, dataset: dict) -> str:
+def _n(score: Score | None, dataset: Dataset) -> str:
     """The examples the metric is defined on (results.json before per-metric n: the task's n)."""
-    n = (entry or {}).get("n", dataset.get("n"))
+    n = score.n if score is not None and score.n is not None else dataset.n
     return "n/a" if n is None else str(n)
 
 
-def _interval_note(results: dict) -> str:
-    kinds = {e.get("interval", "bootstrap") for entry in results["tasks"].values()
-             for group in (entry["metrics"], (entry.get("baseline") or {}).get("metrics") or {},
-                           entry.get("comparison") or {}) for e in group.values()}
+def _interval_note(results: Results) -> str:
+    kinds = {score.interval or "bootstrap" for task in results.tasks.values()
+             for group in (task.metrics, task.baseline, task.comparison) for score in group.values()}
     notes = {"wilson": "Wilson score intervals for proportions (exact match, rates; their paired differences: "
                        "Newcombe's score interval)",
              "bootstrap": "bootstrap over examples otherwise" if "wilson" in kinds else "bootstrap over examples",
@@ -72,32 +76,31 @@ def _interval_note(results: dict) -> str:
             + ". n is the number of examples a metric is defined on. " + LEGEND)
 
 
-def summary_text(results: dict) -> str:
+def summary_text(results: Results | dict) -> str:
     """The console summary: each metric with its n, 95% CI and, with a baseline, the paired difference."""
+    results = _typed(results)
     lines = []
-    for task, entry in results["tasks"].items():
-        lines.append(f"{task} (n={entry['dataset']['n']})")
-        comparison = entry.get("comparison") or {}
-        for metric, e in entry["metrics"].items():
-            line = (f"  {_name(metric, e):<28} {_fmt(e['value'], 4)} [{_fmt(e.get('ci_low'), 4)}, "
-                    f"{_fmt(e.get('ci_high'), 4)}]  n={_n(e, entry['dataset'])}")
-            if metric in comparison:
-                c = comparison[metric]
-                line += f"   Δ vs base {c['delta']:+.4g} [{_fmt(c.get('ci_low'), 4)}, {_fmt(c.get('ci_high'), 4)}]"
+    for task in results.tasks.values():
+        lines.append(f"{task.name} (n={task.dataset.n})")
+        for metric, e in task.metrics.items():
+            line = (f"  {_name(metric, e):<28} {_fmt(e.value, 4)} [{_fmt(e.ci_low, 4)}, {_fmt(e.ci_high, 4)}]  "
+                    f"n={_n(e, task.dataset)}")
+            if metric in task.comparison:
+                c = task.comparison[metric]
+                line += f"   Δ vs base {c.value:+.4g} [{_fmt(c.ci_low, 4)}, {_fmt(c.ci_high, 4)}]"
             lines.append(line)
-    if any(e.get("higher_is_better") is False for entry in results["tasks"].values() for e in entry["metrics"].values()):
+    if any(e.higher_is_better is False for task in results.tasks.values() for e in task.metrics.values()):
         lines.append(LEGEND)
-    for variant, t in (results.get("timing") or {}).items():
-        lines.append(f"{variant} model: {t['examples']} examples in {t['seconds']:.0f} s")
+    for variant, t in results.timing.items():
+        lines.append(f"{variant} model: {t.examples} examples in {t.seconds:.0f} s")
     return "\n".join(lines)
 
 
-def _ci(entry: dict | None) -> str:
-    if not entry:
+def _ci(score: Score | None) -> str:
+    if score is None:
         return "n/a"
-    key = "value" if "value" in entry else "delta"
-    sign = "+" if key == "delta" and entry[key] > 0 else ""
-    return f"{sign}{_fmt(entry[key])} [{_fmt(entry.get('ci_low'))}, {_fmt(entry.get('ci_high'))}]"
+    sign = "+" if score.is_delta and score.finite and score.value > 0 else ""
+    return f"{sign}{_fmt(score.value)} [{_fmt(score.ci_low)}, {_fmt(score.ci_high)}]"
 
 
 def _split(metrics: dict) -> tuple[list[str], list[str]]:
@@ -107,9 +110,9 @@ def _split(metrics: dict) -> tuple[list[str], list[str]]:
     return [m for m in metrics if m not in bounded and m not in hidden], bounded
 
 
-def _dataset_line(dataset: dict) -> str:
-    sha = (dataset.get("sha256") or "")[:12] or "n/a"
-    return f"{dataset.get('name')} ({dataset.get('path')}, sha256 {sha}, n={dataset.get('n')})"
+def _dataset_line(dataset: Dataset) -> str:
+    sha = (dataset.sha256 or "")[:12] or "n/a"
+    return f"{dataset.name} ({dataset.path}, sha256 {sha}, n={dataset.n})"
 
 
 def _short(value, limit: int = 160) -> str:
@@ -153,24 +156,25 @@ def _md_cell(text) -> str:
     return _short(text).replace("|", "\\|")
 
 
-def markdown(results: dict, predictions: list[dict], labels: tuple[str, str]) -> str:
+def markdown(results: Results | dict, predictions: list[dict], labels: tuple[str, str]) -> str:
     b, a = labels
-    model = results.get("model", {})
+    results = _typed(results)
+    model = results.model
     lines = ["# Evaluation report", "",
-             f"Model: base `{model.get('base')}`, adapter `{model.get('adapter')}`. Created {results.get('created_at')}.",
+             f"Model: base `{model.get('base')}`, adapter `{model.get('adapter')}`. Created {results.created_at}.",
              f"Figures are corpus-level values. {_interval_note(results)}", ""]
-    for task, entry in results["tasks"].items():
-        metrics, base = entry["metrics"], (entry.get("baseline") or {}).get("metrics")
-        comparison = entry.get("comparison")
-        lines += [f"## {task}", "", f"- Data: {_dataset_line(entry['dataset'])}",
-                  f"- Decoding: {decoding_line(entry['decoding'])}", ""]
+    for entry in results.tasks.values():
+        task, metrics, comparison = entry.name, entry.metrics, entry.comparison
+        base = entry.baseline if entry.has_baseline else None
+        lines += [f"## {task}", "", f"- Data: {_dataset_line(entry.dataset)}",
+                  f"- Decoding: {decoding_line(entry.decoding)}", ""]
         plain, bounded = _split(metrics)
         header = f"| metric | n | {b} |" + (f" {a} | {b} − {a} (paired) |" if base is not None else "")
         lines += [header, "|---" * (header.count("|") - 1) + "|"]
         for m in plain:
-            row = f"| {_name(m, metrics[m])} | {_n(metrics[m], entry['dataset'])} | {_ci(metrics[m])} |"
+            row = f"| {_name(m, metrics[m])} | {_n(metrics[m], entry.dataset)} | {_ci(metrics[m])} |"
             if base is not None:
-                row += f" {_ci(base.get(m))} | {_ci((comparison or {}).get(m))} |"
+                row += f" {_ci(base.get(m))} | {_ci(comparison.get(m))} |"
             lines.append(row)
         if bounded:
             lines += ["", "Retrieval over the judged collection: the raw utterance is the floor, the manual rewrite "
@@ -179,7 +183,7 @@ def markdown(results: dict, predictions: list[dict], labels: tuple[str, str]) ->
                 " ceiling (manual rewrite) |"
             lines += [header, "|---" * (header.count("|") - 1) + "|"]
             for m in bounded:
-                row = (f"| {_name(m, metrics[m])} | {_n(metrics[m], entry['dataset'])} | {_ci(metrics[m + FLOOR])} "
+                row = (f"| {_name(m, metrics[m])} | {_n(metrics[m], entry.dataset)} | {_ci(metrics[m + FLOOR])} "
                        f"| {_ci(metrics[m])} |")
                 if base is not None:
                     row += f" {_ci(base.get(m))} |"
@@ -224,14 +228,14 @@ def _y_ticks(ticks, x: float, y) -> list[str]:
     return [f'<text x="{x}" y="{y(tick) + 4}" text-anchor="end" font-size="10">{_fmt(tick)}</text>' for tick in ticks]
 
 
-def bar_panel(metric: str, bars: list[tuple[str, dict | None]], floor: dict | None = None,
-              ceiling: dict | None = None) -> str:
+def bar_panel(metric: str, bars: list[tuple[str, Score | None]], floor: Score | None = None,
+              ceiling: Score | None = None) -> str:
     """One metric: a bar per model with its CI as an error bar; dashed floor/ceiling lines when given."""
     w, h, left, top, bottom = 220, 170, 40, 22, 28
-    entries = [(label, e) for label, e in bars if e]
-    refs = [r for r in (floor, ceiling) if r]
-    top_value = max([e.get("ci_high") or e["value"] for _, e in entries] + [r["value"] for r in refs] + [0])
-    low_value = min([e.get("ci_low") or e["value"] for _, e in entries] + [0])
+    entries = [(label, e) for label, e in bars if e is not None]
+    refs = [r for r in (floor, ceiling) if r is not None]
+    top_value = max([e.ci_high or e.value for _, e in entries] + [r.value for r in refs] + [0])
+    low_value = min([e.ci_low or e.value for _, e in entries] + [0])
     span_hi, span_lo = _nice_max(top_value), -_nice_max(-low_value) if low_value < 0 else 0.0
     plot_h = h - top - bottom
 
@@ -247,22 +251,22 @@ def bar_panel(metric: str, bars: list[tuple[str, dict | None]], floor: dict | No
         x0 = left + 8 + i * slot
         bw = slot * 0.6
         color = COLORS[i % len(COLORS)]
-        y_top, y_zero = sorted((y(e["value"]), y(0)))
+        y_top, y_zero = sorted((y(e.value), y(0)))
         parts.append(f'<rect x="{x0:.1f}" y="{y_top:.1f}" width="{bw:.1f}" height="{max(0.5, y_zero - y_top):.1f}" '
                      f'fill="{color}"><title>{html.escape(label)}: {html.escape(_ci(e))}</title></rect>')
-        if e.get("ci_low") is not None and e.get("ci_high") is not None:
+        if e.ci_low is not None and e.ci_high is not None:
             cx = x0 + bw / 2
-            parts.append(f'<line x1="{cx:.1f}" y1="{y(e["ci_low"]):.1f}" x2="{cx:.1f}" y2="{y(e["ci_high"]):.1f}" '
+            parts.append(f'<line x1="{cx:.1f}" y1="{y(e.ci_low):.1f}" x2="{cx:.1f}" y2="{y(e.ci_high):.1f}" '
                          f'stroke="#000" stroke-width="1.5"/>')
-            for v in (e["ci_low"], e["ci_high"]):
+            for v in (e.ci_low, e.ci_high):
                 parts.append(f'<line x1="{cx - 5:.1f}" y1="{y(v):.1f}" x2="{cx + 5:.1f}" y2="{y(v):.1f}" stroke="#000"/>')
         parts.append(f'<text x="{x0 + bw / 2:.1f}" y="{h - 10}" text-anchor="middle" font-size="10">'
                      f'{html.escape(label)}</text>')
     for name, ref, dash in (("floor", floor, "4 3"), ("ceiling", ceiling, "8 3")):
-        if ref:
-            parts.append(f'<line x1="{left}" y1="{y(ref["value"]):.1f}" x2="{w - 8}" y2="{y(ref["value"]):.1f}" '
+        if ref is not None:
+            parts.append(f'<line x1="{left}" y1="{y(ref.value):.1f}" x2="{w - 8}" y2="{y(ref.value):.1f}" '
                          f'stroke="#2ca02c" stroke-dasharray="{dash}"><title>{name}: {html.escape(_ci(ref))}</title></line>')
-            parts.append(f'<text x="{w - 8}" y="{y(ref["value"]) - 3:.1f}" text-anchor="end" font-size="9" '
+            parts.append(f'<text x="{w - 8}" y="{y(ref.value) - 3:.1f}" text-anchor="end" font-size="9" '
                          f'fill="#2ca02c">{name}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -350,34 +354,35 @@ def _table(header: list[str], rows: list[list[str]], cls: str = "") -> str:
     return f'<table class="{cls}"><tr>{head}</tr>{body}</table>'
 
 
-def html_report(results: dict, predictions: list[dict], log_history: list[dict] | None,
+def html_report(results: Results | dict, predictions: list[dict], log_history: list[dict] | None,
                 labels: tuple[str, str]) -> str:
     b, a = labels
-    model = results.get("model", {})
+    results = _typed(results)
+    model = results.model
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Evaluation report</title>",
            f"<style>{_STYLE}</style></head><body><h1>Evaluation report</h1>",
            f"<p class='meta'>Model: base <code>{html.escape(str(model.get('base')))}</code>, adapter "
-           f"<code>{html.escape(str(model.get('adapter')))}</code>. Created {html.escape(str(results.get('created_at')))}. "
+           f"<code>{html.escape(str(model.get('adapter')))}</code>. Created {html.escape(str(results.created_at))}. "
            f"Bars show corpus-level values, whiskers the confidence interval. {html.escape(_interval_note(results))}</p>"]
     series = loss_series(log_history or [])
     if series:
         out += ["<h2>Training loss</h2>", line_chart(series, "Training loss", "step")]
-    for task, entry in results["tasks"].items():
-        metrics, base = entry["metrics"], (entry.get("baseline") or {}).get("metrics")
-        comparison = entry.get("comparison") or {}
+    for entry in results.tasks.values():
+        task, metrics, comparison = entry.name, entry.metrics, entry.comparison
+        base = entry.baseline if entry.has_baseline else None
         out += [f"<h2>{html.escape(task)}</h2>",
-                f"<p class='meta'>Data: {html.escape(_dataset_line(entry['dataset']))}<br>"
-                f"Decoding: {html.escape(decoding_line(entry['decoding']))}</p>"]
+                f"<p class='meta'>Data: {html.escape(_dataset_line(entry.dataset))}<br>"
+                f"Decoding: {html.escape(decoding_line(entry.decoding))}</p>"]
         plain, bounded = _split(metrics)
         panels = [bar_panel(_name(m, metrics[m]), [(b, metrics.get(m)), (a, (base or {}).get(m))]) for m in plain]
         panels += [bar_panel(_name(m, metrics[m]), [(b, metrics.get(m)), (a, (base or {}).get(m))], metrics[m + FLOOR],
                              metrics[m + CEILING]) for m in bounded]
         out.append("<div class='panels'>" + "".join(panels) + "</div>")
         header = ["metric", "n", b] + ([a, f"{b} − {a} (paired)"] if base is not None else [])
-        rows = [[_name(m, metrics[m]), _n(metrics[m], entry["dataset"]), _ci(metrics[m])]
+        rows = [[_name(m, metrics[m]), _n(metrics[m], entry.dataset), _ci(metrics[m])]
                 + ([_ci(base.get(m)), _ci(comparison.get(m))] if base is not None else [])
                 for m in plain + bounded]
-        rows += [[m + suffix, _n(metrics[m + suffix], entry["dataset"]), _ci(metrics[m + suffix])]
+        rows += [[m + suffix, _n(metrics[m + suffix], entry.dataset), _ci(metrics[m + suffix])]
                  + (["", ""] if base is not None else []) for m in bounded for suffix in (FLOOR, CEILING)]
         out.append(_table(header, rows))
         metric = main_metric(task, predictions)

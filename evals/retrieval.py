@@ -18,13 +18,12 @@ import functools
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from finetune.core import io
 from finetune.core.errors import UserError
 
 RELEVANT_MIN = 2
@@ -155,12 +154,8 @@ class DenseIndex:
             if cached.shape[0] == len(self._texts):
                 return cached
         vectors = embed(self._texts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write-then-rename: a parallel process (another eval, a DDP rank) never reads a half-written file.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-        with os.fdopen(fd, "wb") as f:
+        with io.atomic_file(path, "wb") as f:  # a parallel process (another eval, a DDP rank) never reads half of it
             np.save(f, vectors)
-        os.replace(tmp, path)
         return vectors
 
     def search(self, queries: list[str], k: int = 10) -> list[list[str]]:

@@ -11,24 +11,23 @@ import json
 from pathlib import Path
 
 from finetune.core import tracking as core_tracking
+from finetune.core.run import PREDICTIONS_FILE, REPORT_FILES, RESULTS_FILE, Results, read_predictions
 
-REPORT_FILES = ("results.json", "predictions.jsonl", "report.md", "report.html")
+ARTIFACT_FILES = (RESULTS_FILE, PREDICTIONS_FILE, *REPORT_FILES)
 TABLE_TEXT_LIMIT = 2000
 
 
 def summary_values(results: dict) -> dict[str, float]:
     """Flat `eval/<task>/<metric>` keys (plus _ci_low/_ci_high, base/ and delta/ variants)."""
     out = {}
-    for task, entry in results["tasks"].items():
-        groups = [("", entry["metrics"]), ("base/", (entry.get("baseline") or {}).get("metrics") or {}),
-                  ("delta/", entry.get("comparison") or {})]
-        for prefix, metrics in groups:
-            for metric, e in metrics.items():
-                key = f"eval/{task}/{prefix}{metric}"
-                out[key] = e.get("value", e.get("delta"))
-                for bound in ("ci_low", "ci_high"):
-                    if e.get(bound) is not None:
-                        out[f"{key}_{bound}"] = e[bound]
+    for task in Results.from_dict(results).tasks.values():
+        for prefix, scores in (("", task.metrics), ("base/", task.baseline), ("delta/", task.comparison)):
+            for metric, score in scores.items():
+                key = f"eval/{task.name}/{prefix}{metric}"
+                out[key] = score.value
+                for bound, value in (("ci_low", score.ci_low), ("ci_high", score.ci_high)):
+                    if value is not None:
+                        out[f"{key}_{bound}"] = value
     return out
 
 
@@ -48,10 +47,10 @@ def log_eval(results: dict, output_dir, *, mode: str | None = "auto", project: s
                                  directory=directory, job_type="eval",
                                  config={"model": results["model"], "tasks": list(results["tasks"])})
     run.summary.update(summary_values(results))
-    run.log({"eval/predictions": predictions_table(output_dir / "predictions.jsonl")})
+    run.log({"eval/predictions": predictions_table(output_dir / PREDICTIONS_FILE)})
     artifact = wandb.Artifact(f"eval-report-{run.id}", type="eval-report",
                               metadata={"model": results["model"], "tasks": list(results["tasks"])})
-    for file_name in REPORT_FILES:
+    for file_name in ARTIFACT_FILES:
         if (output_dir / file_name).is_file():
             artifact.add_file(str(output_dir / file_name))
     run.log_artifact(artifact)
@@ -65,10 +64,8 @@ def predictions_table(path: Path):
 
     columns = ["task", "doc_id", "input", "reference", "prediction", "baseline_prediction", "scores", "baseline_scores"]
     table = wandb.Table(columns=columns)
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            table.add_data(*[_cell(row.get(c)) for c in columns])
+    for row in read_predictions(path):
+        table.add_data(*[_cell(row.get(c)) for c in columns])
     return table
 
 

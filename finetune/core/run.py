@@ -8,9 +8,10 @@
       adapter/           the trained LoRA adapter (its README.md is the model card)
       checkpoints/       Trainer checkpoints
       merged/            `searchtune merge` output
-      eval/              results.json (RunFolder.results() -> Results), predictions.jsonl, report.md, report.html
+      eval/              results.json (RunFolder.results() -> Results), predictions.jsonl (RunFolder.predictions()),
+                         report.md, report.html
       README.md          the model card                 RunFolder.write_card()
-      wandb/             W&B files
+      wandb/             W&B files (wandb.init(dir=RUN) puts them there)
 
 The trainer writes the folder; eval, merge, the model card and push read it through this module only. Every write
 goes through finetune.core.io, so each file appears whole or not at all.
@@ -37,6 +38,69 @@ from finetune.core.errors import UserError
 RUN_FOLDER_MARKERS = (".lock", "recipe.yaml", "manifest.json", "checkpoints")
 RESULTS_FILE = "results.json"
 PREDICTIONS_FILE = "predictions.jsonl"
+REPORT_FILES = ("report.md", "report.html")
+ADAPTER_CONFIG_FILE = "adapter_config.json"
+
+
+# -- nested JSON objects --------------------------------------------------------------------------------------
+@dataclass
+class _Record:
+    """A JSON object read into typed fields. Writing it back gives the keys it was read with, in their order (an
+    older file may lack some fields, a newer one have keys this version does not know), so a round trip is exact."""
+
+    _raw: dict = field(default_factory=dict, repr=False, compare=False, kw_only=True)
+
+    @classmethod
+    def from_dict(cls, data: Any):
+        data = data if isinstance(data, dict) else {}
+        names = {f.name for f in dataclasses.fields(cls)} - {"_raw"}
+        return cls(**{k: v for k, v in data.items() if k in names}, _raw=dict(data))
+
+    def to_dict(self) -> dict:
+        out = dict(self._raw)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name != "_raw" and (f.name in out or value is not None):
+                out[f.name] = value
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self.to_dict())  # an empty record is as falsy as the {} it was read from
+
+
+@dataclass
+class Hardware(_Record):
+    """What training ran on (finetune.core.provenance.hardware)."""
+
+    device: str | None = None
+    gpu: str | None = None
+    gpu_count: int | None = None
+    cpu_count: int | None = None
+    torch_threads: int | None = None
+    platform: str | None = None
+    python: str | None = None
+
+
+@dataclass
+class WandbInfo(_Record):
+    """The W&B run training logged to (finetune.core.tracking.run_info); url is None when offline."""
+
+    mode: str | None = None
+    url: str | None = None
+    id: str | None = None
+    dir: str | None = None
+
+
+@dataclass
+class DataSource(_Record):
+    """One training data source as read (finetune.training.data)."""
+
+    path: str | None = None
+    resolved: str | None = None
+    sha256: str | None = None
+    rows: int | None = None
+    used_rows: int | None = None
+    bad_rows_skipped: int | None = None
 
 
 # -- manifest.json --------------------------------------------------------------------------------------------
@@ -56,12 +120,12 @@ class Manifest:
     packages: dict = field(default_factory=dict)
     git_commit: str | None = None
     git_dirty: bool | None = None
-    data: list = field(default_factory=list)  # per source: path, sha256, rows, used_rows
+    data: list[DataSource] = field(default_factory=list)
     train_rows: int | None = None
     eval_rows: int | None = None
     data_stats: dict = field(default_factory=dict)
     seed: int | None = None
-    hardware: dict = field(default_factory=dict)
+    hardware: Hardware = field(default_factory=Hardware)
     world_size: int | None = None
     started_at: str | None = None
     finished_at: str | None = None
@@ -71,7 +135,7 @@ class Manifest:
     eval_loss: float | None = None
     train_tokens: int | None = None
     tokens_per_second: float | None = None
-    wandb: dict = field(default_factory=dict)  # mode, url (None when offline), id, dir
+    wandb: WandbInfo = field(default_factory=WandbInfo)
 
     @classmethod
     def from_dict(cls, data: dict) -> Manifest:
@@ -83,13 +147,24 @@ class Manifest:
             if key == "base_model":
                 value = BaseModelInfo(**{k: v for k, v in (value or {}).items()
                                          if k in {f.name for f in dataclasses.fields(BaseModelInfo)}})
+            elif key in ("hardware", "wandb"):
+                value = known[key].default_factory.from_dict(value)
+            elif key == "data":
+                value = [DataSource.from_dict(d) for d in value or [] if isinstance(d, dict)]
             elif value is None and known[key].default_factory is not dataclasses.MISSING:
                 value = known[key].default_factory()
             values[key] = value
         return cls(**values)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        def plain(value):
+            if isinstance(value, _Record):
+                return value.to_dict()
+            if isinstance(value, list):
+                return [plain(v) for v in value]
+            return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 # -- eval/results.json ----------------------------------------------------------------------------------------
@@ -99,11 +174,18 @@ def _finite(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Score:
-    """One metric entry: a value (or, in a comparison, a delta) with its 95% interval when there is one."""
+    """One metric entry: a value (or, in a comparison, a delta) with its 95% interval when there is one.
+
+    n: the examples the metric is defined on (None in results.json written before per-metric n); interval: how the
+    interval was computed ("wilson", "bootstrap" or "stderr"); higher_is_better: the task's declaration, where made."""
 
     value: float | None
     ci_low: float | None = None
     ci_high: float | None = None
+    n: int | None = None
+    interval: str | None = None
+    higher_is_better: bool | None = None
+    is_delta: bool = False  # a paired difference (the entry's key is "delta")
 
     @classmethod
     def parse(cls, entry: Any) -> Score | None:
@@ -111,7 +193,9 @@ class Score:
             return cls(entry)
         if not isinstance(entry, dict):
             return None
-        return cls(entry.get("value", entry.get("delta")), entry.get("ci_low"), entry.get("ci_high"))
+        is_delta = "value" not in entry and "delta" in entry
+        return cls(entry.get("delta") if is_delta else entry.get("value"), entry.get("ci_low"), entry.get("ci_high"),
+                   entry.get("n"), entry.get("interval"), entry.get("higher_is_better"), is_delta)
 
     @property
     def finite(self) -> bool:
@@ -145,6 +229,7 @@ class TaskResult:
     metrics: dict[str, Score]
     baseline: dict[str, Score]  # the same metrics for the base model (adapter off), when it was scored
     comparison: dict[str, Score]  # tuned − base, paired
+    has_baseline: bool = False  # the base model was scored (its metrics may still be empty)
 
     @classmethod
     def parse(cls, name: str, entry: dict) -> TaskResult:
@@ -158,7 +243,17 @@ class TaskResult:
             metrics=_scores(entry.get("metrics")),
             baseline=_scores(baseline.get("metrics")),
             comparison=_scores(entry.get("comparison")),
+            has_baseline=baseline.get("metrics") is not None,
         )
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall time of one model's generation and scoring in an eval."""
+
+    seconds: float | None = None
+    examples: int | None = None
+    examples_per_second: float | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +261,10 @@ class Results:
     """A typed view of results.json (evals.pipeline writes it); `raw` is the file's content as read."""
 
     tasks: dict[str, TaskResult] = field(default_factory=dict)
-    model: dict = field(default_factory=dict)
+    model: dict = field(default_factory=dict)  # base, adapter
     raw: dict = field(default_factory=dict)
+    created_at: str | None = None
+    timing: dict[str, Timing] = field(default_factory=dict)  # per model variant: tuned, base
 
     @classmethod
     def from_dict(cls, data: Any) -> Results:
@@ -175,7 +272,15 @@ class Results:
             return cls()
         tasks = {name: TaskResult.parse(name, entry) for name, entry in data["tasks"].items() if isinstance(entry, dict)}
         model = data.get("model") if isinstance(data.get("model"), dict) else {}
-        return cls(tasks, model, data)
+        timing = data.get("timing") if isinstance(data.get("timing"), dict) else {}
+        timing = {variant: Timing(t.get("seconds"), t.get("examples"), t.get("examples_per_second"))
+                  for variant, t in timing.items() if isinstance(t, dict)}
+        return cls(tasks, model, data, data.get("created_at"), timing)
+
+
+def read_results(folder: str | Path) -> Results:
+    """results.json of an eval output folder; empty Results when it is absent or unreadable."""
+    return Results.from_dict(read_json(Path(folder) / RESULTS_FILE))
 
 
 def write_results(folder: Path, results: dict) -> None:
@@ -191,11 +296,32 @@ def decoding_line(decoding: dict) -> str:
             f"batch size {decoding.get('batch_size')}, stop strings {json.dumps(decoding.get('until'))}")
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """The JSON in `path`, or None when it is absent or unreadable."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def adapter_config(adapter_dir: Path) -> dict:
+    """adapter_config.json of a PEFT adapter folder (a run's adapter/ or any other), or {} when unreadable."""
+    config = read_json(Path(adapter_dir) / ADAPTER_CONFIG_FILE)
+    return config if isinstance(config, dict) else {}
+
+
+def read_predictions(path: Path) -> Iterator[dict]:
+    """The rows of a predictions.jsonl, streamed; blank and unreadable lines are skipped."""
+    if not path.is_file():
+        return
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                yield row
 
 
 # -- the folder -----------------------------------------------------------------------------------------------
@@ -242,7 +368,7 @@ class RunFolder:
 
     @property
     def adapter_config_file(self) -> Path:
-        return self.adapter_dir / "adapter_config.json"
+        return self.adapter_dir / ADAPTER_CONFIG_FILE
 
     @property
     def checkpoints_dir(self) -> Path:
@@ -265,16 +391,8 @@ class RunFolder:
         return self.eval_dir / PREDICTIONS_FILE
 
     @property
-    def report_files(self) -> tuple[Path, Path]:
-        return self.eval_dir / "report.md", self.eval_dir / "report.html"
-
-    @property
     def card_file(self) -> Path:
         return self.path / "README.md"
-
-    @property
-    def wandb_dir(self) -> Path:
-        return self.path / "wandb"
 
     # readers
     def recipe(self):
@@ -313,22 +431,11 @@ class RunFolder:
 
     def results(self, eval_dir: str | Path | None = None) -> Results:
         """eval/results.json (or that of another eval folder of this run); empty Results when unreadable."""
-        path = Path(eval_dir) / RESULTS_FILE if eval_dir is not None else self.results_file
-        return Results.from_dict(_read_json(path))
+        return read_results(eval_dir if eval_dir is not None else self.eval_dir)
 
     def predictions(self, eval_dir: str | Path | None = None) -> Iterator[dict]:
         """The rows of eval/predictions.jsonl, streamed; unreadable lines are skipped."""
-        path = Path(eval_dir) / PREDICTIONS_FILE if eval_dir is not None else self.predictions_file
-        if not path.is_file():
-            return
-        with path.open(encoding="utf-8") as f:
-            for line in f:
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(row, dict):
-                    yield row
+        return read_predictions(Path(eval_dir) / PREDICTIONS_FILE if eval_dir is not None else self.predictions_file)
 
     def log_history(self) -> list[dict] | None:
         """The Trainer's log history (one dict per logged step), or None when the run has none."""
@@ -338,8 +445,7 @@ class RunFolder:
         return history.get("log_history") if isinstance(history, dict) else history
 
     def adapter_config(self) -> dict:
-        config = _read_json(self.adapter_config_file)
-        return config if isinstance(config, dict) else {}
+        return adapter_config(self.adapter_dir)
 
     def base_model_name(self) -> str | None:
         """model.name of the recipe, else the manifest's base model name."""

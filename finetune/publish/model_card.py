@@ -11,7 +11,6 @@ same card.
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 from finetune.core import secrets
 from finetune.core.paths import MODEL_CARD_TEMPLATES
-from finetune.core.run import Results, RunFolder, Score, decoding_line
+from finetune.core.run import DataSource, Hardware, Results, RunFolder, Score, decoding_line, read_json
 from finetune.publish import base_model
 from finetune.publish.card_data import card_data, load_in_4bit, run_task
 
@@ -66,8 +65,8 @@ def _with_ci(score: Score | None, digits: int | None = None, bold_if_excludes_ze
     return text
 
 
-def _rows(source: dict) -> str:
-    rows, used = source.get("rows"), source.get("used_rows")
+def _rows(source: DataSource) -> str:
+    rows, used = source.rows, source.used_rows
     if not isinstance(rows, int):
         return "?"
     return f"{rows:,}" + (f" ({used:,} used)" if isinstance(used, int) and used != rows else "")
@@ -80,13 +79,6 @@ def _duration(seconds: Any) -> str | None:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 # -- body -----------------------------------------------------------------------------------------------------
@@ -139,7 +131,7 @@ def _decoding(results: Results) -> str:
 def _has_chat_template(folder: Path) -> bool:
     if (folder / "chat_template.jinja").is_file() or (folder / "chat_template.json").is_file():
         return True
-    config = _read_json(folder / "tokenizer_config.json") or {}
+    config = read_json(folder / "tokenizer_config.json") or {}
     return bool(config.get("chat_template"))
 
 
@@ -202,13 +194,13 @@ def _snippets(run: RunFolder, recipe, repo_id: str | None, merged: bool) -> list
     ]
 
 
-def _hardware_line(hardware: dict) -> str:
-    if hardware.get("gpu"):
-        where = f"{hardware['gpu']} ({hardware.get('device', 'cuda')})"
+def _hardware_line(hardware: Hardware) -> str:
+    if hardware.gpu:
+        where = f"{hardware.gpu} ({hardware.device or 'cuda'})"
     else:
-        where = f"{hardware.get('device', 'cpu')}".upper() if hardware.get("device") == "cpu" else str(hardware.get("device"))
-    if hardware.get("cpu_count"):
-        where += f", {hardware['cpu_count']} CPU cores"
+        where = "CPU" if hardware.device == "cpu" else str(hardware.device)
+    if hardware.cpu_count:
+        where += f", {hardware.cpu_count} CPU cores"
     return f"**Hardware:** {where}"
 
 
@@ -265,8 +257,8 @@ def _limitations(run: RunFolder, results: Results, licence: str | None, merged: 
 
 
 def _data_rows(run: RunFolder, recipe) -> list[dict]:
-    rows = [{"path": _cell(d.get("path", "?")), "rows": _rows(d), "sha": _cell(str(d.get("sha256") or "–")[:12])}
-            for d in run.manifest().data if isinstance(d, dict)]
+    rows = [{"path": _cell("?" if d.path is None else d.path), "rows": _rows(d), "sha": _cell(str(d.sha256 or "–")[:12])}
+            for d in run.manifest().data]
     if rows or recipe is None:
         return rows
     return [{"path": _cell(s.path), "rows": "?", "sha": "–"} for s in recipe.data.train]
@@ -310,7 +302,7 @@ def build_model_card(run: RunFolder | str | Path, repo_id: str | None = None, me
         "train_rows_line": f"{train_rows:,} training rows after filtering and mixing." if isinstance(train_rows, int)
         else "The number of training rows was not recorded.",
         "training_lines": _training_lines(run, recipe),
-        "wandb_url": wandb.get("url") if wandb.get("url") and wandb.get("mode") not in ("offline", "disabled") else None,
+        "wandb_url": wandb.url if wandb.url and wandb.mode not in ("offline", "disabled") else None,
         "recipe_yaml": recipe_yaml,
         "recipe_fence": fence(recipe_yaml),
         "packages": sorted((str(k), str(v)) for k, v in manifest.packages.items()),

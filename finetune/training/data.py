@@ -11,20 +11,16 @@ import difflib
 import hashlib
 import inspect
 import json
-import logging
 import math
 import random
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from finetune.core import prompts
+from finetune.core import io, prompts
 from finetune.core.errors import UserError
-from finetune.core.io import file_sha256
 from finetune.core.paths import cache_dir
 from finetune.core.recipe import Recipe, Source
-
-log = logging.getLogger("searchtune")
 
 # Characters kept of a context field (the document, or the history's newest turns) before tokenization: far beyond
 # any max_length, so only pathological inputs (a 10 MB field) are cut here; the token-level cut in prompts.encode does
@@ -225,7 +221,7 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
     stats.bad_rows_skipped += skipped
     stats.dropped_too_long += too_long
     stats.sources.append({
-        "path": source.path, "resolved": label, "sha256": file_sha256(path) if path else None,
+        "path": source.path, "resolved": label, "sha256": io.file_sha256(path) if path else None,
         "rows": len(rows), "used_rows": len(out), "bad_rows_skipped": skipped,
     })
     return out
@@ -323,7 +319,7 @@ def _source_hashes(recipe: Recipe) -> list[str | None]:
     out = []
     for src in recipe.data.train + ([recipe.data.eval] if recipe.data.eval else []):
         path = recipe.source_path(src)
-        out.append(file_sha256(path) if path else src.path)
+        out.append(io.file_sha256(path) if path else src.path)
     return out
 
 
@@ -381,18 +377,11 @@ def build_datasets(recipe: Recipe, tokenizer):
 
 
 def _save_cache(folder: Path, train, evals, stats: DataStats) -> None:
-    import os
-    import shutil
-    import tempfile
-
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
     try:
-        train.save_to_disk(str(tmp / "train"))
-        if evals is not None:
-            evals.save_to_disk(str(tmp / "eval"))
-        (tmp / "stats.json").write_text(json.dumps(asdict(stats), indent=1))
-        os.replace(tmp, folder)
+        with io.staged_dir(folder, keep_existing=True) as tmp:
+            train.save_to_disk(str(tmp / "train"))
+            if evals is not None:
+                evals.save_to_disk(str(tmp / "eval"))
+            io.write_json(tmp / "stats.json", asdict(stats))
     except OSError:
-        # Another process (a second rank, a parallel run) wrote the same cache first: theirs is identical.
-        shutil.rmtree(tmp, ignore_errors=True)
+        pass  # another process (a second rank, a parallel run) renamed the same cache into place first: theirs is identical

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from finetune.core.errors import ExitCode, UserError
 from finetune.core.recipe import to_yaml
-from finetune.core.run import BaseModelInfo, Manifest, RunFolder
+from finetune.core.run import BaseModelInfo, DataSource, Hardware, Manifest, RunFolder, WandbInfo
 
 
 @dataclass
@@ -30,6 +30,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     from finetune.training import callbacks, checkpoints, data
 
     state = PartialState()
+    run = RunFolder(out)
     # The code that runs is the code at start: record its commit now, not when training ends.
     started, t0, commit, dirty = provenance.now(), time.time(), provenance.git_commit(), provenance.git_dirty()
     set_seed(recipe.train.seed)
@@ -51,13 +52,13 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     watchdog = callbacks.Watchdog(t.watchdog.spike_factor, t.watchdog.patience) if t.watchdog.enabled else None
     if watchdog:
         trainer.add_callback(watchdog)  # after the stop callback: its veto on saving a bad state wins
-    resume = checkpoints.last_checkpoint(out / "checkpoints") if t.resume == "auto" else None
+    resume = checkpoints.last_checkpoint(run.checkpoints_dir) if t.resume == "auto" else None
     if resume:
         print(f"[searchtune] resuming from {resume}")
     result = trainer.train(resume_from_checkpoint=resume)
     if (stop is not None and stop.signum) or (watchdog and watchdog.tripped):
         tracking.finish()
-        last = checkpoints.last_checkpoint(out / "checkpoints")
+        last = checkpoints.last_checkpoint(run.checkpoints_dir)
         if watchdog and watchdog.tripped:
             raise UserError(f"training stopped: {watchdog.tripped}; the last good checkpoint is {last}. Lower "
                             "train.learning_rate, or tune train.watchdog (spike_factor, patience, enabled)",
@@ -69,7 +70,6 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
 
     manifest = None
     if state.is_main_process:
-        run = RunFolder(out)
         with io.staged_dir(run.adapter_dir) as tmp:
             trainer.model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
@@ -80,13 +80,13 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
             task=recipe.data.task,
             base_model=BaseModelInfo(recipe.model.name, recipe.model.gguf_file, resolved_path=checkpoint),
             packages=provenance.package_versions(), git_commit=commit, git_dirty=dirty,
-            data=stats.sources, train_rows=stats.train_rows, eval_rows=stats.eval_rows,
+            data=[DataSource.from_dict(s) for s in stats.sources], train_rows=stats.train_rows, eval_rows=stats.eval_rows,
             data_stats={k: v for k, v in vars(stats).items() if k != "sources"},
-            seed=t.seed, hardware=provenance.hardware(), world_size=state.num_processes,
+            seed=t.seed, hardware=Hardware.from_dict(provenance.hardware()), world_size=state.num_processes,
             started_at=started, finished_at=provenance.now(), train_runtime_s=round(runtime, 2),
             global_steps=trainer.state.global_step, train_loss=result.training_loss, eval_loss=eval_loss,
             train_tokens=tokens, tokens_per_second=round(tokens / runtime, 1) if runtime else None,
-            wandb=tracking.run_info(),
+            wandb=WandbInfo.from_dict(tracking.run_info()),
         )
         run.write_manifest(manifest)
         print(f"[searchtune] adapter saved to {run.adapter_dir}: train loss {result.training_loss:.4f}, "
@@ -111,7 +111,7 @@ def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report
     t = recipe.train
     has_eval = eval_ds is not None
     config = SFTConfig(
-        output_dir=str(out / "checkpoints"),
+        output_dir=str(RunFolder(out).checkpoints_dir),
         num_train_epochs=t.epochs, max_steps=t.max_steps or -1,
         per_device_train_batch_size=t.batch_size, per_device_eval_batch_size=t.batch_size,
         gradient_accumulation_steps=t.grad_accum, learning_rate=t.learning_rate, lr_scheduler_type=t.lr_scheduler,

@@ -39,7 +39,7 @@ def test_an_older_or_partial_manifest_still_reads(tmp_path):
     run.manifest_file.write_text(json.dumps({"base_model": {"name": "x"}, "wandb": None, "dropped_key": 1}))
     manifest = run.manifest()
     assert manifest.base_model.name == "x" and manifest.base_model.resolved_path is None
-    assert manifest.wandb == {} and manifest.train_rows is None
+    assert not manifest.wandb and manifest.train_rows is None
     assert RunFolder(tmp_path / "none").manifest() == Manifest()
     run.manifest_file.write_text("{not json")
     with pytest.raises(UserError, match="manifest.json: invalid JSON"):

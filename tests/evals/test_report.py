@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from finetune.core.run import Score
 from evals import report
 
 DATASET = {"name": "qr_sample", "path": "/data/qr.jsonl", "sha256": "ab" * 32, "n": 72}
@@ -66,7 +67,7 @@ def _tick_labels(svg: str) -> list[str]:
 
 
 def test_axis_ticks_are_plain_numbers():
-    panel = report.bar_panel("rougeL", [("tuned", {"value": 95.0, "ci_low": 90.0, "ci_high": 99.0})])
+    panel = report.bar_panel("rougeL", [("tuned", Score(95.0, 90.0, 99.0))])
     assert "100" in _tick_labels(panel) and not any("e+" in t for t in _tick_labels(panel))
     scatter = report.scatter([(0.0, 100.0, "doc 0"), (40.0, 60.0, "doc 1")], "base", "tuned", "t")
     assert "100" in _tick_labels(scatter) and not any("e+" in t for t in _tick_labels(scatter))
