@@ -142,3 +142,23 @@ def cast_data(tmp_path) -> dict[str, str]:
 def _no_launch_command_leak(monkeypatch):
     """`searchtune train` run in-process sets the resume-hint launch command for its child; keep it in that test."""
     monkeypatch.delenv("SEARCHTUNE_LAUNCH_COMMAND", raising=False)
+
+
+# ------------------------------------------------------------------ scripts/ (tests/scripts): run one in this process
+
+
+@pytest.fixture()
+def run_script(monkeypatch):
+    """`python scripts/NAME ARGS` in this process: the script's main() and its exit code (argparse's too)."""
+    import importlib.util
+
+    def run(name: str, *args: str) -> int:
+        spec = importlib.util.spec_from_file_location(f"script_{Path(name).stem}", REPO / "scripts" / name)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        monkeypatch.setattr(sys, "argv", [name, *map(str, args)])
+        try:
+            return module.main()
+        except SystemExit as e:
+            return e.code
+    return run

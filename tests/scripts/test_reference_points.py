@@ -1,11 +1,6 @@
 """scripts/reference_points.py scores the no-model baselines with the eval module's scorers."""
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> str:
@@ -39,7 +34,7 @@ def write_cast(tmp_path: Path) -> list[str]:
     return ["--data", f"cast2020={cast}", "--data", f"cast2020_collection={folder}"]
 
 
-def test_reference_points(tmp_path):
+def test_reference_points(tmp_path, run_script, capsys, monkeypatch):
     canard = write_jsonl(tmp_path / "canard.jsonl", [
         {"history": ["Ada Lovelace"], "question": "when was she born", "rewrite": "when was Ada Lovelace born"},
         {"history": ["Ada Lovelace"], "question": "what did Ada Lovelace write", "rewrite": "what did Ada Lovelace write"},
@@ -47,14 +42,13 @@ def test_reference_points(tmp_path):
     dialogsum = write_jsonl(tmp_path / "dialogsum.jsonl", [
         {"dialogue": "#Person1#: the build is red\n#Person2#: I will fix it\n#Person1#: thanks", "summary": "#Person1#: the build is red #Person2#: I will fix it"},
     ])
-    proc = subprocess.run(
-        [sys.executable, "scripts/reference_points.py", "--data", f"canard={canard}", "--data", f"dialogsum={dialogsum}",
-         "--data", f"aeslc={tmp_path / 'missing.jsonl'}", *write_cast(tmp_path)],
-        # Sources given no --data resolve under an empty data root, so they are skipped.
-        cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "SEARCHTUNE_DATA_ROOT": str(tmp_path)},
-    )
-    assert proc.returncode == 0, proc.stderr
-    lines = {line.split(" ")[0].rstrip(":"): line for line in proc.stdout.splitlines()}
+    # Sources given no --data resolve under an empty data root, so they are skipped.
+    monkeypatch.setenv("SEARCHTUNE_DATA_ROOT", str(tmp_path))
+    code = run_script("reference_points.py", "--data", f"canard={canard}", "--data", f"dialogsum={dialogsum}",
+                      "--data", f"aeslc={tmp_path / 'missing.jsonl'}", *write_cast(tmp_path))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    lines = {line.split(" ")[0].rstrip(":"): line for line in out.out.splitlines()}
     assert "n=2), question copied unchanged" in lines["canard"]
     assert "exact match 0.5 [" in lines["canard"] and "BLEU 100" not in lines["canard"]
     assert "first two turns: rouge1 100 [100, 100]" in lines["dialogsum"]

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("script, args, message", [
@@ -16,7 +10,6 @@ REPO = Path(__file__).resolve().parents[2]
     ("bench_eval.py", ["--data", "dialogsum"], "--data dialogsum: use KEY=VALUE, e.g. --data dialogsum=/data/dialogsum/dev.jsonl"),
     ("bench_eval.py", ["--batch-size", "0"], "--batch-size 0: use a positive integer or `auto`"),
 ])
-def test_bad_flags_get_the_clis_one_line_error(script, args, message):
-    r = subprocess.run([sys.executable, str(REPO / "scripts" / script), *args], cwd=REPO, capture_output=True,
-                       text=True, timeout=120)
-    assert (r.returncode, r.stderr.strip()) == (2, f"searchtune: error: {message}")
+def test_bad_flags_get_the_clis_one_line_error(run_script, capsys, script, args, message):
+    assert run_script(script, *args) == 2
+    assert capsys.readouterr().err.strip() == f"searchtune: error: {message}"
