@@ -25,8 +25,8 @@ def _eval_folder(path: Path) -> Path:
 def _load_eval(path: Path) -> tuple[Path, Results, list[dict]]:
     folder = _eval_folder(path)
     results = read_results(folder)
-    if not results.tasks:
-        raise UserError(f"--compare {path}: {folder / RESULTS_FILE} is unreadable or holds no task; re-run the eval")
+    if not results.raw:
+        raise UserError(f"--compare {path}: {folder / RESULTS_FILE} is unreadable; re-run the eval")
     pred_path = folder / PREDICTIONS_FILE
     if not pred_path.is_file():
         raise UserError(f"--compare {path}: {pred_path} is missing; re-run the eval to write it")
