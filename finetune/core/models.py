@@ -11,10 +11,9 @@ import importlib.util
 import logging
 import os
 import pickle
-import shutil
-import tempfile
 from pathlib import Path
 
+from finetune.core import io
 from finetune.core.errors import UserError
 from finetune.core.paths import cache_dir
 
@@ -22,7 +21,6 @@ log = logging.getLogger("searchtune")
 
 SMOLLM2_ALIAS = "smollm2-135m-instruct"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
 
 
 def _packaged_smollm2() -> tuple[Path, str]:
@@ -68,24 +66,17 @@ def local_checkpoint(name: str, gguf_file: str | None = None) -> str:
     if (cached / "config.json").is_file():
         return str(cached)
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     log.info("Dequantizing %s once; cached at %s", gguf, cached)
     tokenizer = AutoTokenizer.from_pretrained(target, gguf_file=gguf)
-    model = AutoModelForCausalLM.from_pretrained(target, gguf_file=gguf, dtype=torch.float32)
-    # The weights are dequantized fp32 now; drop the GGUF quantizer marker so the model can be saved.
-    model.hf_quantizer = None
-    model.config.__dict__.pop("quantization_config", None)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=cached.parent, prefix=".tmp-"))
-    try:
+    # dequantize=True: plain fp32 weights, and no quantization config left on the model, so it saves as safetensors
+    # (with the `kernels` package installed, transformers would otherwise keep the weights in GGUF blocks).
+    model = AutoModelForCausalLM.from_pretrained(target, gguf_file=gguf, dtype=torch.float32,
+                                                 quantization_config=GgufConfig(dequantize=True))
+    with io.staged_dir(cached, keep_existing=True) as tmp:  # another process may fill the cache first
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        os.replace(tmp, cached)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not (cached / "config.json").is_file():  # another process may have won the race
-            raise
     return str(cached)
 
 
