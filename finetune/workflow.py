@@ -12,6 +12,7 @@ import os
 import sys
 from contextlib import nullcontext
 
+from finetune.core import compat
 from finetune.core.errors import ExitCode, UserError, handle
 from finetune.core.recipe import add_arguments as recipe_arguments
 from finetune.core.recipe import load_recipe
@@ -84,6 +85,7 @@ def run(args, stop=None) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    compat.quiet_bitsandbytes_cpu_notice()  # before the trainer imports peft, which imports bitsandbytes
     from finetune.training import signals
 
     def go() -> int:

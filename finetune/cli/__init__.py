@@ -15,6 +15,7 @@ import sys
 from importlib import import_module
 from importlib.metadata import version
 
+from finetune.core import compat
 from finetune.core.errors import handle
 
 COMMANDS = ("validate", "show", "schema", "preview", "train", "eval", "merge", "push")
@@ -56,4 +57,5 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else list(argv))
+    compat.quiet_bitsandbytes_cpu_notice()  # eval, merge and preview import peft, which imports bitsandbytes
     return handle(lambda: args.run(args), args.debug)

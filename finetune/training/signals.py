@@ -13,12 +13,7 @@ import shlex
 import signal
 import sys
 
-from finetune.core import compat
-
-# Before transformers' trainer imports peft, which imports bitsandbytes, which logs its notice while it is imported.
-compat.quiet_bitsandbytes_cpu_notice()
-
-from transformers import TrainerCallback  # noqa: E402
+from transformers import TrainerCallback
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # Set by `searchtune train` to the command line that launched it, so the resume hint repeats that command.
