@@ -29,6 +29,8 @@ def tune(trainer, packing: bool, fast_path: bool) -> None:
     """Fit a freshly built SFTTrainer's collator and LM head to its model's attention implementation."""
     if fast_path:
         compat.compact_lm_head(trainer)
+    # transformers 5 has a public setter (`model.set_attn_implementation`) but no public getter: this property is
+    # where transformers itself reads the implementation in use.
     if getattr(trainer.model.config, "_attn_implementation", None) in VARLEN_ATTENTION:
         return  # TRL's padding-free batches are what these kernels are made for
     pad = trainer.processing_class.pad_token_id
