@@ -27,8 +27,12 @@ install-dev: .venv/.installed-dev
 demo: .venv/.installed
 	.venv/bin/searchtune train $(RECIPE)
 
+# Two workers, one per core: most tests wait on a single-threaded subprocess. A file's tests stay on one worker, so
+# its module fixtures are built once.
+TEST := $(PY) -m pytest -n 2 --dist loadfile
+
 test: .venv/.installed-dev
-	$(PY) -m pytest tests
+	$(TEST) tests
 
 test-fast: .venv/.installed-dev
-	$(PY) -m pytest -m "not e2e" tests
+	$(TEST) -m "not e2e" tests

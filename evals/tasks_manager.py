@@ -28,6 +28,11 @@ def _manager(include_defaults: bool, data: tuple, instructions: tuple):
                        metadata=metadata or None)
 
 
+def all_task_names() -> list[str]:
+    """Ours and lm-eval's own: the index a name outside ours is looked up in (built once per process)."""
+    return _manager(True, (), ()).all_tasks
+
+
 def task_manager(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None):
     """A TaskManager that knows the requested names; lm-eval's own 14k-task index (5 s) only when needed.
 

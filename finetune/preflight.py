@@ -41,6 +41,6 @@ def unknown_tasks(recipe: Recipe) -> list[str]:
 
 
 def _lm_eval_tasks() -> list[str]:
-    from lm_eval.tasks import TaskManager
+    from evals.tasks_manager import all_task_names
 
-    return TaskManager(include_defaults=True).all_tasks
+    return all_task_names()
