@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import torch
 from fakes.hub_server import READ_TOKEN, WRITE_TOKEN, FakeHub
-from fakes.run_folder import IDS, RESULTS, make_run, peft_logits
+from fakes.run_folder import IDS, RESULTS, peft_logits, run, run_template  # noqa: F401 - run, run_template are fixtures
 from huggingface_hub import ModelCard
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,16 +76,6 @@ def commit_posts(hub: FakeHub, repo_id: str) -> int:
 def hub():
     with FakeHub() as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def run_template(tmp_path_factory, tiny_model_dir) -> Path:
-    return make_run(tmp_path_factory.mktemp("hub-run"), tiny_model_dir)
-
-
-@pytest.fixture
-def run(run_template, tmp_path) -> Path:
-    return Path(shutil.copytree(run_template, tmp_path / "run"))
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import torch
 
 IDS = torch.tensor([[1, 17, 42, 99, 7, 250, 3, 64]])
@@ -129,3 +130,15 @@ def model_logits(path: str | Path) -> torch.Tensor:
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
     with torch.no_grad():
         return model(IDS).logits
+
+
+@pytest.fixture(scope="module")
+def run_template(tmp_path_factory, tiny_model_dir) -> Path:
+    """A finished run folder (see make_run), built once per test module."""
+    return make_run(tmp_path_factory.mktemp("hub-run"), tiny_model_dir)
+
+
+@pytest.fixture
+def run(run_template, tmp_path) -> Path:
+    """A fresh copy of run_template that a test may change."""
+    return Path(shutil.copytree(run_template, tmp_path / "run"))

@@ -13,18 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fakes.run_folder import make_run
+from fakes.run_folder import run, run_template  # noqa: F401 - run, run_template are fixtures
 from huggingface_hub import ModelCard
-
-
-@pytest.fixture(scope="module")
-def run_template(tmp_path_factory, tiny_model_dir) -> Path:
-    return make_run(tmp_path_factory.mktemp("hub-run"), tiny_model_dir)
-
-
-@pytest.fixture
-def run(run_template, tmp_path) -> Path:
-    return Path(shutil.copytree(run_template, tmp_path / "run"))
 
 
 def test_card_without_eval_results_and_with_a_hub_base(run):
