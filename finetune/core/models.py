@@ -121,7 +121,6 @@ def load_base_model(
     device_map=None,
 ):
     """Load a causal LM from a resolved checkpoint (see `local_checkpoint`), optionally in 4-bit NF4."""
-    import torch
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     if trust_remote_code:
