@@ -1,7 +1,7 @@
 """The two tasks: their canonical record shapes and the one prompt format shared by training and evaluation.
 
 Records (after column mapping):
-  query_rewrite: {"history": [str, ...], "query": str, "rewrite": str}
+  query_rewrite: {"history": [str, ...], "query": str, "rewrite": str, "qid": str, "responses": [str, ...]}
   summarize:     {"document": str, "query": str | None, "summary": str}
 
 The prompt is a single user turn rendered through the tokenizer's own chat template, so the eval side (lm-eval
@@ -28,7 +28,9 @@ DEFAULT_INSTRUCTIONS = {
 
 # Fields each task's record must carry, and which of them is the training target.
 REQUIRED_FIELDS = {"query_rewrite": ("query", "rewrite"), "summarize": ("document", "summary")}
-OPTIONAL_FIELDS = {"query_rewrite": ("history",), "summarize": ("query",)}
+# query_rewrite's `qid` names the turn in relevance judgements (retrieval-trained methods and their reward);
+# `responses` are the earlier system responses, one per earlier user turn (CAsT 2021/2022).
+OPTIONAL_FIELDS = {"query_rewrite": ("history", "qid", "responses"), "summarize": ("query",)}
 TARGET_FIELD = {"query_rewrite": "rewrite", "summarize": "summary"}
 # The field that may be shortened to fit max_length: never the target.
 CONTEXT_FIELD = {"query_rewrite": "history", "summarize": "document"}

@@ -125,7 +125,7 @@ def test_wrong_column_field_for_task(tmp_path, data_file, cli):
     path = write(tmp_path, base(data_file).replace(f"path: {data_file}", f"path: {data_file}\n    columns: {{qeury: question}}"))
     r = cli("validate", str(path))
     assert r.returncode == 2
-    assert "`data.train.0.columns.qeury`: not a field of task query_rewrite (fields: history, query, rewrite), did you mean `query`?" in r.stderr
+    assert "`data.train.0.columns.qeury`: not a field of task query_rewrite (fields: history, qid, query, responses, rewrite), did you mean `query`?" in r.stderr
 
 
 def test_invalid_yaml_and_empty_and_missing_file(tmp_path, cli):

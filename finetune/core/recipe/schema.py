@@ -98,6 +98,10 @@ class Source(Section):
     instruction: str | None = Field(
         None, description="Task instruction for this source's prompts (e.g. the expected summary length)."
     )
+    topics: Literal["all", "odd", "even"] = Field(
+        "all", description="Keep only the rows whose topic number (the `qid` before its first `_`, as in CAsT's "
+        "`81_2`) is odd or even. searchtune's fixed CAsT 2020 split trains on odd topics and reports even ones."
+    )
 
 
 class DataSection(Section):
@@ -136,6 +140,44 @@ class WatchdogSection(Section):
     patience: int = Field(3, ge=1, description="Stop after this many spiking logging steps in a row.")
 
 
+class SamplingSection(Section):
+    n: int = Field(8, ge=2, description="Rewrites sampled per training turn (best_of_n, dpo) or per prompt (grpo).")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature.")
+    top_p: float = Field(0.95, gt=0, le=1, description="Nucleus sampling mass.")
+    max_new_tokens: int = Field(48, ge=1, description="Longest rewrite sampled, in tokens.")
+    rounds: int = Field(2, ge=1, description="best_of_n: sample-score-fine-tune rounds, each from the model the "
+                        "round before left.")
+    include_reference: bool = Field(
+        False, description="best_of_n and dpo: count the turn's reference rewrite as one more candidate."
+    )
+
+
+class RewardSection(Section):
+    corpus: str | None = Field(
+        None, description="Passages the reward searches: JSONL with `id` and `text` (BEIR's corpus.jsonl layout "
+        "works as is; other names through corpus_columns). Relative paths resolve against data.root."
+    )
+    corpus_columns: dict[str, str] = Field(
+        default_factory=dict, description="Map from `id`/`text` to the corpus file's column names."
+    )
+    qrels: str | None = Field(
+        None, description="Graded judgements: TREC qrels (`qid 0 docid grade`) or JSONL (qid, docid, grade; other "
+        "names through qrels_columns). Training turns are matched to them by their `qid` column."
+    )
+    qrels_columns: dict[str, str] = Field(
+        default_factory=dict, description="Map from `qid`/`docid`/`grade` to a JSONL qrels file's column names."
+    )
+    retriever: Literal["bm25", "dense", "fused"] = Field(
+        "bm25", description="Who ranks the passages: BM25, MiniLM dense, or their reciprocal-rank fusion."
+    )
+    shape: Literal["reciprocal", "log", "linear"] = Field(
+        "log", description="Score of a relevant passage at rank r within `depth`: 1/r, 1/log2(r+1), or "
+        "1-(r-1)/depth; a miss scores 0. The reward is their mean over the turn's relevant passages."
+    )
+    depth: int = Field(100, ge=1, description="Ranks searched; a relevant passage below this depth is a miss.")
+    min_grade: int = Field(2, ge=0, description="Judgement grade from which a passage counts as relevant.")
+
+
 class TrainSection(Section):
     epochs: float = Field(1.0, gt=0, description="Passes over the training data; ignored when max_steps is set.")
     max_steps: int | None = Field(None, ge=1, description="Total optimizer steps; overrides epochs (as in transformers).")
@@ -164,6 +206,18 @@ class TrainSection(Section):
     save_steps: int | None = Field(None, ge=1, description="Checkpoint every this many steps; None saves each epoch end.")
     save_total_limit: int = Field(2, ge=1, description="Keep at most this many checkpoints.")
     seed: Seed = Field(42, description="Seed for weights init, dropout and data order.")
+    method: Literal["sft", "best_of_n", "dpo", "grpo"] = Field(
+        "sft", description="`sft`: fine-tune on the reference targets. Query rewriting can instead train against "
+        "retrieval (the `reward` section): `best_of_n` fine-tunes on the best-ranked of `sampling.n` samples per "
+        "turn, `dpo` on best-against-worst pairs (TRL DPOTrainer), `grpo` on the reward itself (TRL GRPOTrainer)."
+    )
+    init_adapter: str | None = Field(
+        None, description="Start from this LoRA adapter (a folder, or a run folder's `adapter/`) instead of a "
+        "fresh one, e.g. an sft run that a best_of_n run then trains against retrieval."
+    )
+    sampling: SamplingSection = Field(
+        default_factory=SamplingSection, description="How best_of_n, dpo and grpo sample rewrites."
+    )
     resume: Literal["auto", "never"] = Field(
         "never", description="`auto` continues from the newest complete checkpoint in output_dir."
     )
@@ -211,6 +265,9 @@ class Recipe(Section):
     lora: LoraSection = Field(default_factory=LoraSection, description="The LoRA adapter.")
     data: DataSection = Field(description="Task and data sources.")
     train: TrainSection = Field(default_factory=TrainSection, description="Optimization.")
+    reward: RewardSection = Field(
+        default_factory=RewardSection, description="The retrieval reward of best_of_n, dpo and grpo."
+    )
     eval: EvalSection = Field(default_factory=EvalSection, description="Generation eval after training.")
     logging: LoggingSection = Field(default_factory=LoggingSection, description="Weights & Biases logging.")
     hub: HubSection = Field(default_factory=HubSection, description="Hugging Face Hub push.")
@@ -254,6 +311,14 @@ class Recipe(Section):
             raise ValueError("data.eval_fraction: set either data.eval or data.eval_fraction, not both")
         if self.hub.push != "none" and not self.hub.repo_id:
             raise ValueError(f"hub.repo_id: hub.push is {self.hub.push!r} but no repo_id is set; set hub.repo_id=OWNER/NAME")
+        if self.train.method != "sft":
+            if self.data.task != "query_rewrite":
+                raise ValueError(f"train.method: {self.train.method} trains against retrieval, which needs "
+                                 f"data.task=query_rewrite; use train.method=sft for {self.data.task}")
+            for key in ("corpus", "qrels"):
+                if getattr(self.reward, key) is None:
+                    raise ValueError(f"reward.{key}: train.method={self.train.method} scores samples against a judged "
+                                     f"collection; set reward.{key}=PATH (see `searchtune schema`)")
         allowed = set(REQUIRED_FIELDS[self.data.task]) | set(OPTIONAL_FIELDS[self.data.task])
         for i, src in enumerate(self.data.train + ([self.data.eval] if self.data.eval else [])):
             where = f"data.train.{i}" if i < len(self.data.train) else "data.eval"
