@@ -135,6 +135,8 @@ class Manifest:
     eval_loss: float | None = None
     train_tokens: int | None = None
     tokens_per_second: float | None = None
+    # Training against retrieval (best_of_n, dpo, grpo): the method, its sampling and reward settings, its statistics.
+    method: dict = field(default_factory=dict)
     wandb: WandbInfo = field(default_factory=WandbInfo)
 
     @classmethod

@@ -108,6 +108,16 @@ def run_info() -> dict:
     return {"mode": os.environ.get("WANDB_MODE"), "url": run.url if not run.offline else None, "id": run.id, "dir": run.dir}
 
 
+def log(values: dict) -> None:
+    """Log to this process's W&B run, if one is running: the statistics a training method computes itself."""
+    try:
+        import wandb
+    except ImportError:
+        return
+    if wandb.run is not None:
+        wandb.run.log(values)
+
+
 def finish() -> None:
     try:
         import wandb

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ class Trained:
 
 
 def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> Trained:
+    if recipe.train.method != "sft":
+        method = importlib.import_module(f"finetune.training.methods.{recipe.train.method}")
+        return method.train(recipe, out, report_to, stop, resume_command)
     from accelerate import PartialState
     from transformers import set_seed
 
@@ -35,6 +39,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     started, t0, commit, dirty = provenance.now(), time.time(), provenance.git_commit(), provenance.git_dirty()
     set_seed(recipe.train.seed)
     model, tokenizer, checkpoint = models.load(recipe.model)
+    model = with_init_adapter(model, recipe)
     with state.main_process_first(), compat.quiet_data_preparation():  # rank 0 tokenizes and caches; the others read it
         train_ds, eval_ds, stats = data.build_datasets(recipe, tokenizer)
     print(f"[searchtune] data: {stats.train_rows} train / {stats.eval_rows} eval rows, {stats.train_tokens} tokens, "
@@ -97,17 +102,15 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
 def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report_to="none", callbacks=()):
     """The SFTTrainer (LoRA config, SFTConfig) that `train` runs for a recipe; scripts/bench_train.py builds the same."""
     import torch
-    from peft import LoraConfig
     from trl import SFTConfig, SFTTrainer
 
     from finetune.core import compat, models
     from finetune.training import speed
 
-    lora = recipe.lora
-    peft_config = LoraConfig(
-        r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules,
-        use_dora=lora.use_dora, use_rslora=lora.use_rslora, task_type="CAUSAL_LM",
-    )
+    from peft import PeftModel
+
+    # A model that already carries its adapter (train.init_adapter, a best_of_n round) trains that adapter.
+    peft_config = None if isinstance(model, PeftModel) else lora_config(recipe)
     t = recipe.train
     has_eval = eval_ds is not None
     config = SFTConfig(
@@ -137,3 +140,28 @@ def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report
         )
     speed.tune(trainer, packing=t.packing, fast_path=t.fast_path)
     return trainer
+
+
+def lora_config(recipe):
+    from peft import LoraConfig
+
+    lora = recipe.lora
+    return LoraConfig(
+        r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=lora.target_modules,
+        use_dora=lora.use_dora, use_rslora=lora.use_rslora, task_type="CAUSAL_LM",
+    )
+
+
+def with_init_adapter(model, recipe):
+    """The base with `train.init_adapter` loaded trainable, or the base unchanged (the trainer adds a fresh LoRA)."""
+    if not recipe.train.init_adapter:
+        return model
+    from peft import PeftModel
+
+    path = Path(recipe.train.init_adapter).expanduser()
+    if (path / "adapter" / "adapter_config.json").is_file():
+        path = path / "adapter"  # a run folder
+    if not (path / "adapter_config.json").is_file():
+        raise UserError(f"train.init_adapter: {path} holds no adapter_config.json; point it at an adapter folder or "
+                        "a finished run folder", code=ExitCode.USAGE)
+    return PeftModel.from_pretrained(model, str(path), is_trainable=True)

@@ -19,7 +19,7 @@ OLD_MANIFEST = {
     "train_rows": 780, "eval_rows": 20, "data_stats": {"train_rows": 780, "truncated": 3},
     "seed": 42, "hardware": {"device": "cpu", "cpu_count": 2}, "world_size": 1,
     "started_at": "2025-01-01T10:00:00Z", "finished_at": "2025-01-01T10:03:25Z", "train_runtime_s": 205.4,
-    "global_steps": 20, "train_loss": 1.2, "eval_loss": None, "train_tokens": 1000, "tokens_per_second": 4.9,
+    "global_steps": 20, "train_loss": 1.2, "eval_loss": None, "train_tokens": 1000, "tokens_per_second": 4.9, "method": {},
     "wandb": {"mode": "offline", "url": None},
 }
 
