@@ -7,6 +7,12 @@ Records (after column mapping):
 The prompt is a single user turn rendered through the tokenizer's own chat template, so the eval side (lm-eval
 with `apply_chat_template`) sees exactly the text that training saw. Tokenizers without a chat template get a
 plain instruction/response layout instead.
+
+Earlier system responses (query_rewrite's `responses`, CAsT 2021/2022) are aligned with the newest history turns: the
+last response answers the last history turn, and leading turns without one (CANARD's title and section) have none.
+They enter the prompt only when the recipe asks (`data.responses: include`): `with_responses` cuts each to
+`data.response_words` words or, when off, drops them, and both training and eval records pass through it. A record
+without responses renders exactly as it did before responses existed, whatever the setting.
 """
 
 from __future__ import annotations
@@ -38,12 +44,51 @@ CONTEXT_FIELD = {"query_rewrite": "history", "summarize": "document"}
 PLAIN_TEMPLATE = "### Instruction:\n{user}\n\n### Response:\n"
 
 
+CUT_MARK = " ..."  # ends a response cut to its word budget
+
+
+def response_budget(data) -> int | None:
+    """Words kept of each earlier system response under a recipe's data section; None: responses stay out."""
+    return data.response_words if data.responses == "include" else None
+
+
+def with_responses(record: dict, words: int | None) -> dict:
+    """The record as its prompt carries it: each earlier response cut to `words` words (whitespace collapsed, so a
+    response stays on its `System:` line), or no responses at all when `words` is None. Applying it twice changes
+    nothing."""
+    out = dict(record)
+    responses = out.pop("responses", None)
+    if words is not None and responses:
+        out["responses"] = [_cut(r or "", words) for r in responses]
+    return out
+
+
+def _cut(text: str, words: int) -> str:
+    parts = text.split()
+    return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + CUT_MARK
+
+
+def _conversation(history: list[str], responses: list[str]) -> str:
+    if not history:
+        return "(no earlier turns)"
+    # Right-aligned: once fit_prompt drops the oldest turns, their responses (now beyond the history) drop with them.
+    responses = responses[max(0, len(responses) - len(history)):]
+    if not any(responses):
+        return "\n".join(f"- {turn}" for turn in history)
+    offset = len(history) - len(responses)
+    lines = []
+    for i, turn in enumerate(history):
+        lines.append(f"User: {turn}")
+        if i >= offset and responses[i - offset]:
+            lines.append(f"System: {responses[i - offset]}")
+    return "\n".join(lines)
+
+
 def user_message(task: str, record: dict, instruction: str | None = None) -> str:
     """The content of the single user turn for a record."""
     instruction = instruction or DEFAULT_INSTRUCTIONS[task]
     if task == "query_rewrite":
-        history = record.get("history") or []
-        turns = "\n".join(f"- {turn}" for turn in history) if history else "(no earlier turns)"
+        turns = _conversation(record.get("history") or [], record.get("responses") or [])
         return f"{instruction}\n\nConversation so far:\n{turns}\n\nLast question: {record['query']}"
     focus = record.get("query")
     focus_line = f"\n\nFocus on: {focus}" if focus else ""
@@ -76,9 +121,9 @@ class Prompt:
 def fit_prompt(tokenizer, task: str, record: dict, budget: int | None, instruction: str | None = None) -> Prompt | None:
     """The rendered prompt of a record in at most `budget` tokens (None: no limit); training and eval both cut here.
 
-    A prompt over budget has its context shortened: the oldest history turns dropped first, or the document cut at
-    its end, so the chat header, the instruction and the question always survive. Returns None when even an empty
-    context leaves no room.
+    A prompt over budget has its context shortened: the oldest history turns dropped first (each with its response),
+    or the document cut at its end, so the chat header, the instruction and the question always survive. Returns None
+    when even an empty context leaves no room.
     """
     plain = not getattr(tokenizer, "chat_template", None)
 

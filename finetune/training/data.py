@@ -169,6 +169,32 @@ def _encodable(text: str) -> bool:
     return True
 
 
+LIST_FIELDS = ("history", "responses")
+
+
+def topic_number(qid: str | None) -> int | None:
+    """The topic of a turn id (CAsT's `81_2` -> 81, 2022's `132_1-3` -> 132), or None when it has none."""
+    head = (qid or "").split("_", 1)[0]
+    return int(head) if head.isascii() and head.isdigit() else None
+
+
+def _problem(rec: dict, source: Source, where: str, task: str) -> str | None:
+    """Why a mapped record cannot train, or None."""
+    target, first = prompts.TARGET_FIELD[task], prompts.REQUIRED_FIELDS[task][0]
+    if not rec[target] or not rec[target].strip():
+        return f"empty target `{source.columns.get(target, target)}`"
+    if not (rec[first] or "").strip():
+        return f"empty `{source.columns.get(first, first)}`"
+    responses, history = rec.get("responses") or [], rec.get("history") or []
+    if len(responses) > len(history):
+        return (f"`{source.columns.get('responses', 'responses')}` has {len(responses)} responses for {len(history)} "
+                f"turns of `{source.columns.get('history', 'history')}`; each response answers one earlier turn")
+    if source.topics != "all" and topic_number(rec.get("qid")) is None:
+        return (f"`{source.columns.get('qid', 'qid')}` is {rec.get('qid')!r}: {where}.topics={source.topics} needs a "
+                "topic number before its first `_` (as in `81_2`)")
+    return None
+
+
 def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> list[dict]:
     task = recipe.data.task
     path = recipe.source_path(source)
@@ -177,7 +203,8 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
     else:
         rows, label = _read_file(path, source.format), str(path)
     fields = prompts.REQUIRED_FIELDS[task] + prompts.OPTIONAL_FIELDS[task]
-    out, skipped, too_long = [], 0, 0
+    words = prompts.response_budget(recipe.data)
+    out, skipped, too_long, off_topic = [], 0, 0, 0
     for lineno, row in rows:
         reason = None
         if not isinstance(row, dict):
@@ -189,22 +216,25 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
                 if name in prompts.REQUIRED_FIELDS[task] and column not in row:
                     reason = f"missing field `{column}`" + (f" (mapped from `{name}`)" if column != name else "")
                     break
-                kind = "list" if name == "history" else "target" if name == prompts.TARGET_FIELD[task] else "text"
-                value, reason = _clean(row.get(column), column, kind)
+                value = row.get(column)
+                if name == "responses" and isinstance(value, list):
+                    value = ["" if v is None else v for v in value]  # a turn the system did not answer
+                kind = "list" if name in LIST_FIELDS else "target" if name == prompts.TARGET_FIELD[task] else "text"
+                value, reason = _clean(value, column, kind)
                 if reason:
                     break
                 rec[name] = value
             if not reason:
-                target = rec[prompts.TARGET_FIELD[task]]
-                if not target or not target.strip():
-                    reason = f"empty target `{source.columns.get(prompts.TARGET_FIELD[task], prompts.TARGET_FIELD[task])}`"
-                elif not (rec[prompts.REQUIRED_FIELDS[task][0]] or "").strip():
-                    reason = f"empty `{source.columns.get(prompts.REQUIRED_FIELDS[task][0], prompts.REQUIRED_FIELDS[task][0])}`"
+                reason = _problem(rec, source, where, task)
         if reason:
             if recipe.data.on_bad_rows == "error":
                 raise UserError(f"{label}:{lineno}: {reason}; fix the row, map the column in {where}.columns, or set data.on_bad_rows=skip")
             skipped += 1
             continue
+        if source.topics != "all" and topic_number(rec["qid"]) % 2 != (1 if source.topics == "odd" else 0):
+            off_topic += 1
+            continue
+        rec = prompts.with_responses(rec, words)
         ctx = prompts.CONTEXT_FIELD[task]
         if any(len(v) > MAX_FIELD_CHARS for k, v in rec.items() if k != ctx and isinstance(v, str)):
             too_long += 1
@@ -216,13 +246,15 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
         rec["instruction"] = source.instruction or recipe.data.instruction
         out.append(rec)
     if not out:
-        raise UserError(f"{label}: no usable rows ({skipped} bad, {too_long} too long); check {where}.columns against "
-                        "the file's fields")
+        topics = f", {off_topic} of other topics than {where}.topics={source.topics}" if source.topics != "all" else ""
+        raise UserError(f"{label}: no usable rows ({skipped} bad, {too_long} too long{topics}); check {where}.columns "
+                        "against the file's fields")
     stats.bad_rows_skipped += skipped
     stats.dropped_too_long += too_long
     stats.sources.append({
         "path": source.path, "resolved": label, "sha256": io.file_sha256(path) if path else None,
         "rows": len(rows), "used_rows": len(out), "bad_rows_skipped": skipped,
+        **({"topics": source.topics, "other_topic_rows": off_topic} if source.topics != "all" else {}),
     })
     return out
 
@@ -246,7 +278,7 @@ def check_columns(recipe: Recipe) -> list[str]:
         if not rows:
             continue
         present = sorted({column for row in rows for column in row})
-        for name in prompts.REQUIRED_FIELDS[task]:
+        for name in prompts.REQUIRED_FIELDS[task] + (("qid",) if source.topics != "all" else ()):
             column = source.columns.get(name, name)
             if any(column in row for row in rows):
                 continue
@@ -274,7 +306,8 @@ def _mix(parts: list[list[dict]], weights: list[float], total: int, rng: random.
 
 
 def load_records(recipe: Recipe, stats: DataStats) -> tuple[list[dict], list[dict]]:
-    """(train, eval) records after mapping, checking, mixing and splitting."""
+    """(train, eval) records after mapping, checking, topic filters, mixing, limits and splitting, each in the form
+    its prompt renders (finetune.core.prompts.with_responses applied)."""
     data = recipe.data
     rng = random.Random(data.seed)
     parts = []
@@ -295,7 +328,17 @@ def load_records(recipe: Recipe, stats: DataStats) -> tuple[list[dict], list[dic
         evals, train = train[:n_eval], train[n_eval:]
     if data.limit:
         train = train[: data.limit]
+    if data.responses == "include" and not any(r.get("responses") for r in train):
+        raise UserError(f"{recipe.where('data.responses')}: data.responses=include but no training row has earlier "
+                        "responses; map a source's column with `columns: {responses: COLUMN}` (CAsT 2021/2022: "
+                        "history_responses) or set data.responses=none")
     return train, evals
+
+
+def training_records(recipe: Recipe) -> list[dict]:
+    """The training half of load_records: what a retrieval-trained method samples rewrites for (each with its `qid`
+    where the source maps one)."""
+    return load_records(recipe, DataStats())[0]
 
 
 def tokenizer_fingerprint(tokenizer) -> str:
@@ -310,7 +353,7 @@ def cache_key(recipe: Recipe, tokenizer, source_hashes: list[str | None]) -> str
     payload = json.dumps({
         "data": recipe.data.model_dump(mode="json"), "sources": source_hashes,
         "template": hashlib.sha256(template.encode()).hexdigest(), "tokenizer": tokenizer_fingerprint(tokenizer),
-        "version": 2,
+        "version": 3,  # 3: rows carry their qid
     }, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
@@ -343,12 +386,17 @@ def _tokenize(records: list[dict], tokenizer, recipe: Recipe, stats: DataStats) 
             stats.dropped_too_long += 1
             continue
         stats.truncated += enc.truncated
-        out.append({"input_ids": enc.input_ids, "completion_mask": enc.completion_mask})
+        row = {"input_ids": enc.input_ids, "completion_mask": enc.completion_mask}
+        if recipe.data.task == "query_rewrite":
+            # Retrieval-trained methods judge each row by its turn id; SFTTrainer drops the column before batching.
+            row["qid"] = rec.get("qid")
+        out.append(row)
     return out
 
 
 def build_datasets(recipe: Recipe, tokenizer):
-    """Tokenized (train, eval or None) `datasets.Dataset`s with input_ids + completion_mask, and DataStats."""
+    """Tokenized (train, eval or None) `datasets.Dataset`s with input_ids + completion_mask (+ qid for
+    query_rewrite, None where a source maps none), and DataStats."""
     import datasets
 
     stats = DataStats()

@@ -185,3 +185,114 @@ def test_check_columns_reads_only_the_first_rows_of_each_format(tmp_path):
         [problem] = data.check_columns(bad)
         assert f"{tmp_path / name} has no column `summary` for task summarize in its first {data.HEAD_ROWS} rows " \
                "(columns: ctx, subj); map it with `columns: {summary: subj}`" in problem, name
+
+
+# A CAsT 2021-style file (the unified trec-cast JSONL layout): each turn with the canonical responses before it.
+CAST_2021 = [
+    {"qid": "106_1", "raw_utterance": "What is throat cancer?", "manual_rewrite": "What is throat cancer?",
+     "history_utterances": [], "history_responses": []},
+    {"qid": "106_2", "raw_utterance": "Is it treatable?", "manual_rewrite": "Is throat cancer treatable?",
+     "history_utterances": ["What is throat cancer?"],
+     "history_responses": ["Throat cancer is cancer that develops in the throat (pharynx) or voice box (larynx)."]},
+    {"qid": "107_3", "raw_utterance": "What are its early signs?",
+     "manual_rewrite": "What are the early signs of throat cancer?",
+     "history_utterances": ["What is throat cancer?", "Is it treatable?"],
+     "history_responses": ["Throat cancer develops in the throat.", "Treatment depends on the stage:\nsurgery or radiation."]},
+]
+CAST_COLUMNS = {"history": "history_utterances", "query": "raw_utterance", "rewrite": "manual_rewrite",
+                "responses": "history_responses"}
+
+
+def _prompt_of(enc, tok) -> str:
+    return tok.decode(enc.input_ids[: len(enc.input_ids) - sum(enc.completion_mask)])
+
+
+def test_cast_2021_responses_reach_the_training_prompt_as_the_eval_renders_them(tmp_path, tok):
+    path = jsonl(tmp_path, CAST_2021)
+    r = recipe(tmp_path, [{"path": str(path), "columns": CAST_COLUMNS}], responses="include", response_words=4)
+    records = data.training_records(r)
+    third = next(rec for rec in records if rec["qid"] == "107_3")
+    assert third["responses"] == ["Throat cancer develops in ...", "Treatment depends on the ..."]
+    prompt = _prompt_of(data.encode_row(third, tok, r)[0], tok)
+    assert "User: Is it treatable?\nSystem: Treatment depends on the ...\n\nLast question: What are its early signs?" \
+        in prompt
+    # The eval side normalises the same row to {history, query, responses} and renders it through the same setting.
+    eval_doc = {"history": CAST_2021[2]["history_utterances"], "query": CAST_2021[2]["raw_utterance"],
+                "responses": CAST_2021[2]["history_responses"]}
+    words = prompts.response_budget(r.data)
+    assert prompt == prompts.render_prompt(tok, prompts.user_message(
+        "query_rewrite", prompts.with_responses(eval_doc, words)))
+
+
+def test_responses_off_renders_cast_2021_rows_as_rows_without_responses(tmp_path, tok):
+    path = jsonl(tmp_path, CAST_2021)
+    without = jsonl(tmp_path, [{k: v for k, v in row.items() if k != "history_responses"} for row in CAST_2021], "w.jsonl")
+    columns = {k: v for k, v in CAST_COLUMNS.items() if k != "responses"}
+    on_file = recipe(tmp_path, [{"path": str(path), "columns": CAST_COLUMNS}])
+    plain = recipe(tmp_path, [{"path": str(without), "columns": columns}])
+    a, b = data.build_datasets(on_file, tok)[0], data.build_datasets(plain, tok)[0]
+    assert a["input_ids"] == b["input_ids"] and all("System:" not in tok.decode(ids) for ids in a["input_ids"])
+
+
+def test_include_without_any_responses_is_refused(tmp_path, tok):
+    path = jsonl(tmp_path, [QR] * 3)
+    r = recipe(tmp_path, [{"path": str(path)}], responses="include")
+    with pytest.raises(UserError, match=r"data.responses=include but no training row has earlier responses; map a "
+                                        r"source's column with `columns: \{responses: COLUMN\}`"):
+        data.build_datasets(r, tok)
+
+
+def test_more_responses_than_turns_is_a_bad_row(tmp_path, tok):
+    path = jsonl(tmp_path, [CAST_2021[1], dict(CAST_2021[1], history_responses=["a", "b"])])
+    with pytest.raises(UserError) as e:
+        data.load_records(recipe(tmp_path, [{"path": str(path), "columns": CAST_COLUMNS}]), data.DataStats())
+    assert str(e.value).startswith(f"{path}:2: `history_responses` has 2 responses for 1 turns of `history_utterances`")
+
+
+@pytest.mark.parametrize("topics, kept", [("all", {"81_1", "82_1", "83_2", "132_1-3"}),
+                                          ("odd", {"81_1", "83_2"}), ("even", {"82_1", "132_1-3"})])
+def test_topic_filter_keeps_odd_or_even_topic_numbers(tmp_path, topics, kept):
+    path = jsonl(tmp_path, [dict(QR, qid=q) for q in ("81_1", "82_1", "83_2", "132_1-3")])
+    stats = data.DataStats()
+    train, _ = data.load_records(recipe(tmp_path, [{"path": str(path), "topics": topics}]), stats)
+    assert {rec["qid"] for rec in train} == kept
+    if topics != "all":
+        assert stats.sources[0]["other_topic_rows"] == 4 - len(kept) and stats.sources[0]["topics"] == topics
+
+
+def test_topic_filter_needs_a_topic_number(tmp_path):
+    path = jsonl(tmp_path, [dict(QR, qid="81_1"), dict(QR, qid="C_0227_q#0"), QR])
+    with pytest.raises(UserError) as e:
+        data.load_records(recipe(tmp_path, [{"path": str(path), "topics": "odd"}]), data.DataStats())
+    assert str(e.value).startswith(f"{path}:2: `qid` is 'C_0227_q#0': data.train.0.topics=odd needs a topic number")
+    [problem] = data.check_columns(recipe(tmp_path, [{"path": str(jsonl(tmp_path, [QR], "n.jsonl")), "topics": "even"}]))
+    assert "has no column `qid` for task query_rewrite" in problem
+    only_even = jsonl(tmp_path, [dict(QR, qid="82_1")], "e.jsonl")
+    with pytest.raises(UserError, match=r"no usable rows \(0 bad, 0 too long, 1 of other topics than data.train.0.topics=odd\)"):
+        data.load_records(recipe(tmp_path, [{"path": str(only_even), "topics": "odd"}]), data.DataStats())
+
+
+def test_training_records_follow_mapping_topics_and_limits(tmp_path):
+    path = jsonl(tmp_path, [dict(QR, turn=f"{t}_{i}") for t in (1, 2, 3) for i in range(4)])
+    r = recipe(tmp_path, [{"path": str(path), "columns": {"qid": "turn"}, "topics": "odd", "limit": 5}])
+    records = data.training_records(r)
+    assert len(records) == 5 and all(data.topic_number(rec["qid"]) in (1, 3) for rec in records)
+    assert records == data.load_records(r, data.DataStats())[0]
+
+
+@pytest.mark.parametrize("packing", [True, False])
+def test_encoded_rows_carry_their_qid_and_training_batches_leave_it_out(tmp_path, tok, tiny_model_dir, packing):
+    from transformers import AutoModelForCausalLM
+
+    from finetune.training import trainer
+
+    path = jsonl(tmp_path, [dict(QR, qid="81_1"), QR, dict(QR, qid="82_3")])
+    r = recipe(tmp_path, [{"path": str(path)}])
+    r.train.packing = packing
+    train, _, _ = data.build_datasets(r, tok)
+    assert sorted(train["qid"], key=str) == ["81_1", "82_3", None]
+    again, _, stats = data.build_datasets(r, tok)
+    assert stats.cache_hit and again["qid"] == train["qid"]
+    sft = trainer.build_trainer(r, AutoModelForCausalLM.from_pretrained(tiny_model_dir), tok, train, None, tmp_path / "run")
+    batch = next(iter(sft.get_train_dataloader()))
+    assert "qid" not in batch and "labels" in batch

@@ -117,6 +117,15 @@ class DataSection(Section):
         256, ge=1, description="Rows whose target has at least this many tokens are dropped and counted; below max_length."
     )
     instruction: str | None = Field(None, description="Task instruction for every source that sets none.")
+    responses: Literal["none", "include"] = Field(
+        "none", description="query_rewrite: put the earlier system responses (a source's `responses` column, e.g. "
+        "CAsT 2021/2022's history_responses) in the prompt as `System:` lines after their `User:` turns, or leave "
+        "them out. The eval of the run uses the same setting. Rows without responses render the same either way."
+    )
+    response_words: int = Field(
+        64, ge=1, description="With data.responses=include: words kept of each response (the rest cut, marked `...`); "
+        "the oldest turns, each with its response, go first when a prompt exceeds max_length."
+    )
     limit: int | None = Field(None, ge=1, description="Use at most this many training rows in all (after mixing).")
     seed: Seed = Field(42, description="Seed for shuffling, mixing and the eval split.")
     on_bad_rows: Literal["skip", "error"] = Field(

@@ -1,0 +1,96 @@
+"""The query-rewrite prompt with and without earlier system responses: today's layout kept byte for byte, responses
+as System turns, each cut to its word budget, and the oldest turns (with their responses) cut first to fit."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from transformers import AutoTokenizer
+
+from finetune.core import prompts
+
+INSTRUCTION = prompts.DEFAULT_INSTRUCTIONS["query_rewrite"]
+QR = {"history": ["who runs project atlas?", "Priya Raman runs it."], "query": "when does it ship?"}
+# The prompt as it was before responses existed; adapters trained on it depend on every byte.
+BEFORE = (INSTRUCTION + "\n\nConversation so far:\n- who runs project atlas?\n- Priya Raman runs it.\n\n"
+          "Last question: when does it ship?")
+# A CAsT 2021-style turn: one canonical response passage per earlier utterance.
+CAST_2021 = {
+    "history": ["What is throat cancer?", "Is it treatable?"],
+    "responses": ["Throat cancer is cancer that develops in the throat (pharynx) or voice box (larynx).",
+                  "Treatment depends on the stage:\nsurgery,   radiation\n\nor chemotherapy."],
+    "query": "What are its early signs?",
+}
+
+
+@pytest.fixture(scope="module")
+def tok(tiny_model_dir):
+    return AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+@pytest.mark.parametrize("words", [None, 3])
+def test_records_without_responses_render_as_before_whatever_the_setting(words):
+    assert prompts.user_message("query_rewrite", prompts.with_responses(QR, words)) == BEFORE
+    assert prompts.user_message("query_rewrite", prompts.with_responses(dict(QR, responses=[]), words)) == BEFORE
+    assert prompts.user_message("query_rewrite", prompts.with_responses(dict(QR, responses=["", ""]), words)) == BEFORE
+    empty = prompts.user_message("query_rewrite", prompts.with_responses({"history": [], "query": "q?"}, words), "Go.")
+    assert empty == "Go.\n\nConversation so far:\n(no earlier turns)\n\nLast question: q?"
+
+
+def test_responses_stay_out_when_the_setting_is_off():
+    record = dict(QR, responses=["The project lead.", "Next spring."])
+    off = prompts.with_responses(record, None)
+    assert "responses" not in off and prompts.user_message("query_rewrite", off) == BEFORE
+    assert record["responses"] == ["The project lead.", "Next spring."]  # the caller's record is left as it was
+
+
+def test_responses_render_as_system_turns_after_their_user_turns():
+    text = prompts.user_message("query_rewrite", prompts.with_responses(CAST_2021, 64))
+    assert text == (
+        INSTRUCTION + "\n\nConversation so far:\n"
+        "User: What is throat cancer?\n"
+        "System: Throat cancer is cancer that develops in the throat (pharynx) or voice box (larynx).\n"
+        "User: Is it treatable?\n"
+        "System: Treatment depends on the stage: surgery, radiation or chemotherapy.\n\n"
+        "Last question: What are its early signs?"
+    )
+
+
+def test_responses_align_with_the_newest_turns_and_skip_unanswered_ones():
+    # CANARD-like: the title and section open the history and have no response; the second question went unanswered.
+    record = {"history": ["Frank Zappa", "Disbandment", "What group disbanded?", "When?"],
+              "responses": ["Zappa and the Mothers of Invention", ""], "query": "Why?"}
+    text = prompts.user_message("query_rewrite", prompts.with_responses(record, 64))
+    assert "\nUser: Frank Zappa\nUser: Disbandment\nUser: What group disbanded?\n" \
+           "System: Zappa and the Mothers of Invention\nUser: When?\n\nLast question: Why?" in text
+
+
+def test_each_response_is_cut_to_its_word_budget_once():
+    cut = prompts.with_responses(CAST_2021, 4)
+    assert cut["responses"] == ["Throat cancer is cancer ...", "Treatment depends on the ..."]
+    assert prompts.with_responses(cut, 4) == cut
+    assert prompts.with_responses({"history": ["a"], "responses": ["one two"], "query": "q"}, 2)["responses"] == ["one two"]
+
+
+def test_the_budget_comes_from_the_recipe_setting():
+    assert prompts.response_budget(SimpleNamespace(responses="include", response_words=20)) == 20
+    assert prompts.response_budget(SimpleNamespace(responses="none", response_words=20)) is None
+
+
+def test_fit_prompt_drops_the_oldest_turns_with_their_responses(tok):
+    record = {"history": [f"question {i} " + "words " * 8 for i in range(8)],
+              "responses": [f"answer {i} " + "facts " * 30 for i in range(8)], "query": "and then?"}
+    record = prompts.with_responses(record, 12)
+    full = prompts.fit_prompt(tok, "query_rewrite", record, None)
+    assert full.text.count("System: answer") == 8 and not full.truncated
+    fitted = prompts.fit_prompt(tok, "query_rewrite", record, len(full.input_ids) - 60)
+    assert fitted.truncated and len(fitted.input_ids) <= len(full.input_ids) - 60
+    assert "question 0 " not in fitted.text and "answer 0 " not in fitted.text
+    assert "User: question 7 " in fitted.text and "System: answer 7 facts" in fitted.text
+    # What survives is a newest run of whole exchanges: each kept turn still has its own response after it.
+    kept = [i for i in range(8) if f"question {i} " in fitted.text]
+    assert kept == list(range(kept[0], 8)) and all(f"answer {i} " in fitted.text for i in kept)
+    # The same turns as the plain prompt of the kept history: fit_prompt renders nothing of its own.
+    assert fitted.text == prompts.render_prompt(
+        tok, prompts.user_message("query_rewrite", dict(record, history=record["history"][kept[0]:])))
