@@ -22,7 +22,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = ""):
     from transformers import set_seed
 
     from finetune.core import io, models, provenance, tracking
-    from finetune.training import data, trainer
+    from finetune.training import trainer
     from finetune.training.methods import reward as rewards
 
     run, t0, started = RunFolder(out), time.time(), provenance.now()
@@ -58,7 +58,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = ""):
 def judged_records(recipe, reward) -> list[dict]:
     from finetune.training import data
 
-    records, _ = data.load_records(recipe, data.DataStats())
+    records = data.training_records(recipe)
     judged = [r for r in records if reward.judged(r.get("qid"))]
     if not judged:
         raise UserError(f"data.train: none of the {len(records)} training turns has a qid with a relevant passage in "
