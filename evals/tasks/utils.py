@@ -69,7 +69,7 @@ def process_query_rewrite(doc: dict, results: list[str]) -> dict:
 
 def _retrieval(doc: dict, pred: str) -> dict:
     """Per-example ranking scores for the rewrite, the raw utterance (floor) and the manual rewrite (ceiling)."""
-    from evals import retrieval
+    from finetune.core import retrieval
 
     collection, indexes = retrieval.get_indexes(doc["collection"])
     texts = {"": pred, "_raw": doc["query"], "_manual": doc["references"][0]}

@@ -1,4 +1,4 @@
-"""evals.retrieval: hand-worked ranking metrics, toy BM25/dense indexes, and the CAsT 2020 mini collection."""
+"""finetune.core.retrieval: hand-worked ranking metrics, toy BM25/dense indexes, and the CAsT 2020 mini collection."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals import retrieval
+from finetune.core import retrieval
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 QRELS = {"a": 3, "b": 2, "c": 1, "z": 0}

