@@ -25,6 +25,7 @@ from typing import Callable, NamedTuple
 
 from finetune.core.errors import UserError
 from finetune.core.paths import SAMPLE_DATA, data_root, eval_tasks
+from finetune.core.prompts import in_topics
 
 TASKS_DIR = eval_tasks()
 
@@ -105,6 +106,9 @@ class Source(NamedTuple):
     instruction: str | None = None  # the task's own default; None: finetune.core.prompts.DEFAULT_INSTRUCTIONS
     # Alternatives: a row passes when it has at least one field of each tuple.
     any_of: tuple[tuple[str, ...], ...] = ()
+    # Keep only turns of odd or even topic numbers (finetune.core.prompts.in_topics): the reported side of the fixed
+    # CAsT split, which retrieval-trained recipes must not train on.
+    topics: str = "all"
 
     @property
     def bundled(self) -> bool:
@@ -124,6 +128,8 @@ SOURCES = {
                      ("history", "question", "rewrite"), _canard),
     "cast2020": Source("searchtune_qr_cast2020", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
                        ("history_utterances", "raw_utterance", "manual_rewrite", "qid"), _cast),
+    "cast2020_even": Source("searchtune_qr_cast2020_even", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
+                            ("history_utterances", "raw_utterance", "manual_rewrite", "qid"), _cast, topics="even"),
     "disflqa": Source("searchtune_qr_disflqa", "query_rewrite", "disfl-qa/dev.jsonl", ("disfluent", "original"),
                       _disflqa),
     "sum_sample": Source("searchtune_sum_sample", "summarize", SAMPLE_DATA / "summarize_heldout.jsonl",
@@ -179,6 +185,8 @@ def read_rows(key: str, overrides: dict | None = None) -> tuple[Path, list[dict]
                 doc = src.convert(row)
             except ValueError as e:
                 raise UserError(f"task {src.task}: {path} line {lineno}: {e}") from None
+            if not in_topics(doc.get("qid"), src.topics):
+                continue
             docs.append({"source": key, "id": str(row.get("id", row.get("qid", row.get("paper_id", lineno)))), **doc})
     if not docs:
         raise UserError(f"task {src.task}: data file {path} has no rows")
@@ -194,14 +202,17 @@ def recipe_instructions(recipe: dict) -> dict[str, str]:
     """
     data = recipe.get("data") or {}
     sources = data.get("train") or []
-    by_folder = {src.folder: key for key, src in SOURCES.items() if src.folder}
-    sample = {src.kind: key for key, src in SOURCES.items() if src.bundled}
+    by_folder: dict[str, list[str]] = {}
+    for key, src in SOURCES.items():
+        if src.folder:
+            by_folder.setdefault(src.folder, []).append(key)  # trec-cast holds cast2020 and its even-topic half
+    sample = {src.kind: [key] for key, src in SOURCES.items() if src.bundled}
     out: dict[str, str] = {}
     for source in [sources] if isinstance(sources, dict) else sources:
         instruction = source.get("instruction") or data.get("instruction")
         path = str(source.get("path") or "")
-        key = sample.get(data.get("task")) if path.startswith("sample:") else by_folder.get(Path(path).parent.name)
-        if instruction and key:
+        keys = sample.get(data.get("task")) if path.startswith("sample:") else by_folder.get(Path(path).parent.name)
+        for key in keys or [] if instruction else []:
             out.setdefault(key, instruction)
     return out
 

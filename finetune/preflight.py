@@ -19,6 +19,7 @@ def preflight(recipe: Recipe) -> None:
     from finetune.training.data import check_columns
 
     problems = unknown_tasks(recipe) + check_columns(recipe)
+    problems = problems or (init_adapter(recipe) + reward_files(recipe) + reported_turns_in_training(recipe))
     if problems:
         raise UserError("\n".join(problems))
 
@@ -44,3 +45,55 @@ def _lm_eval_tasks() -> list[str]:
     from evals.tasks_manager import all_task_names
 
     return all_task_names()
+
+
+def init_adapter(recipe: Recipe) -> list[str]:
+    from finetune.training.trainer import init_adapter_dir
+
+    try:
+        init_adapter_dir(recipe)
+    except UserError as e:
+        return [f"{recipe.where('train.init_adapter')}: {e}"]
+    return []
+
+
+def reward_files(recipe: Recipe) -> list[str]:
+    """The reward's corpus and qrels read and cross-checked now (a second), not after the model has loaded."""
+    if recipe.train.method == "sft":
+        return []
+    from finetune.training.methods.reward import Reward
+
+    try:
+        Reward.files(recipe)
+    except UserError as e:
+        return [f"{recipe.where('reward')}: `reward`: {e}"]
+    return []
+
+
+def reported_turns_in_training(recipe: Recipe) -> list[str]:
+    """Training turns whose topic an eval task reports: relevance learned on a topic would inflate its score."""
+    from evals.registry import SOURCES, read_rows
+    from finetune.core.prompts import topic_number
+    from finetune.training.data import training_records
+
+    reported = {}
+    for key, src in SOURCES.items():
+        if src.task in recipe.eval.tasks and src.kind == "query_rewrite" and "qid" in src.required:
+            _, docs = read_rows(key)
+            reported[src.task] = {topic_number(d["qid"]) for d in docs} - {None}
+    if not reported:
+        return []
+    problems = []
+    for i, source in enumerate(recipe.data.train):
+        if recipe.source_path(source) is None:
+            continue  # a Hub dataset: not read before training
+        alone = recipe.model_copy(update={"data": recipe.data.model_copy(update={"train": [source], "limit": None})})
+        topics = {topic_number(r.get("qid")) for r in training_records(alone)} - {None}
+        for task, task_topics in reported.items():
+            if topics & task_topics:
+                shared = ", ".join(str(t) for t in sorted(topics & task_topics)[:6])
+                problems.append(
+                    f"{recipe.where(f'data.train.{i}.path')}: `data.train.{i}`: trains on topics {shared}, which eval "
+                    f"task {task} reports; train on the other topics (`data.train.{i}.topics: odd` with "
+                    "searchtune_qr_cast2020_even) or report a task that leaves them out")
+    return problems

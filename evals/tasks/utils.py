@@ -26,7 +26,7 @@ def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_in
     instruction = (searchtune_instructions or {}).get(source) or registry.SOURCES[source].instruction
     for doc in docs:
         doc["instruction"] = instruction
-    if source == "cast2020":
+    if source in ("cast2020", "cast2020_even"):
         collection = registry.resolve_path(registry.COLLECTION_KEY, searchtune_data)
         if not (collection / "judged_pairs.jsonl").is_file():
             raise UserError(

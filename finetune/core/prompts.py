@@ -41,6 +41,21 @@ TARGET_FIELD = {"query_rewrite": "rewrite", "summarize": "summary"}
 # The field that may be shortened to fit max_length: never the target.
 CONTEXT_FIELD = {"query_rewrite": "history", "summarize": "document"}
 
+def topic_number(qid: str | None) -> int | None:
+    """The topic of a turn id (CAsT's `81_2` -> 81, 2022's `132_1-3` -> 132), or None when it has none."""
+    head = (qid or "").split("_", 1)[0]
+    return int(head) if head.isascii() and head.isdigit() else None
+
+
+def in_topics(qid: str | None, topics: str) -> bool:
+    """Whether a turn belongs to `all`, `odd` or `even` topics: the fixed split of retrieval training (odd topics)
+    and reporting (even topics), shared by training sources and eval tasks."""
+    if topics == "all":
+        return True
+    number = topic_number(qid)
+    return number is not None and number % 2 == (1 if topics == "odd" else 0)
+
+
 PLAIN_TEMPLATE = "### Instruction:\n{user}\n\n### Response:\n"
 
 

@@ -172,12 +172,6 @@ def _encodable(text: str) -> bool:
 LIST_FIELDS = ("history", "responses")
 
 
-def topic_number(qid: str | None) -> int | None:
-    """The topic of a turn id (CAsT's `81_2` -> 81, 2022's `132_1-3` -> 132), or None when it has none."""
-    head = (qid or "").split("_", 1)[0]
-    return int(head) if head.isascii() and head.isdigit() else None
-
-
 def _problem(rec: dict, source: Source, where: str, task: str) -> str | None:
     """Why a mapped record cannot train, or None."""
     target, first = prompts.TARGET_FIELD[task], prompts.REQUIRED_FIELDS[task][0]
@@ -189,7 +183,7 @@ def _problem(rec: dict, source: Source, where: str, task: str) -> str | None:
     if len(responses) > len(history):
         return (f"`{source.columns.get('responses', 'responses')}` has {len(responses)} responses for {len(history)} "
                 f"turns of `{source.columns.get('history', 'history')}`; each response answers one earlier turn")
-    if source.topics != "all" and topic_number(rec.get("qid")) is None:
+    if source.topics != "all" and prompts.topic_number(rec.get("qid")) is None:
         return (f"`{source.columns.get('qid', 'qid')}` is {rec.get('qid')!r}: {where}.topics={source.topics} needs a "
                 "topic number before its first `_` (as in `81_2`)")
     return None
@@ -231,7 +225,7 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
                 raise UserError(f"{label}:{lineno}: {reason}; fix the row, map the column in {where}.columns, or set data.on_bad_rows=skip")
             skipped += 1
             continue
-        if source.topics != "all" and topic_number(rec["qid"]) % 2 != (1 if source.topics == "odd" else 0):
+        if not prompts.in_topics(rec.get("qid"), source.topics):
             off_topic += 1
             continue
         rec = prompts.with_responses(rec, words)

@@ -188,4 +188,4 @@ def test_recipe_instructions_map_training_sources_to_eval_sources():
         {"path": "sample:summarize_train.jsonl", "instruction": "Sum it up."}]}}) == {"sum_sample": "Sum it up."}
     qr_mixture = yaml.safe_load((REPO / "recipes" / "query_rewrite" / "mixture-smollm2-135m-lora.yaml").read_text())
     qr_mixture["data"]["instruction"] = "Rewrite."
-    assert registry.recipe_instructions(qr_mixture) == {"canard": "Rewrite.", "cast2020": "Rewrite.", "disflqa": "Rewrite."}
+    assert registry.recipe_instructions(qr_mixture) == {"canard": "Rewrite.", "cast2020": "Rewrite.", "cast2020_even": "Rewrite.", "disflqa": "Rewrite."}

@@ -276,7 +276,7 @@ def test_training_records_follow_mapping_topics_and_limits(tmp_path):
     path = jsonl(tmp_path, [dict(QR, turn=f"{t}_{i}") for t in (1, 2, 3) for i in range(4)])
     r = recipe(tmp_path, [{"path": str(path), "columns": {"qid": "turn"}, "topics": "odd", "limit": 5}])
     records = data.training_records(r)
-    assert len(records) == 5 and all(data.topic_number(rec["qid"]) in (1, 3) for rec in records)
+    assert len(records) == 5 and all(prompts.topic_number(rec["qid"]) in (1, 3) for rec in records)
     assert records == data.load_records(r, data.DataStats())[0]
 
 

@@ -30,15 +30,24 @@ class Reward:
         from finetune.core import retrieval
 
         r = recipe.reward
-        root = Path(recipe.data.root).expanduser()
-        corpus = retrieval.load_corpus(_resolve(root, r.corpus), r.corpus_columns)
-        qrels = retrieval.load_qrels(_resolve(root, r.qrels), r.qrels_columns, corpus=corpus)
+        corpus, qrels = cls.files(recipe)
         relevant = {q: {d for d, g in docs.items() if g >= r.min_grade} for q, docs in qrels.items()}
         searcher = retrieval.searcher(r.retriever, corpus)
         settings = {"retriever": r.retriever, "shape": r.shape, "depth": r.depth, "min_grade": r.min_grade,
                     "corpus": r.corpus, "qrels": r.qrels, "passages": len(corpus.ids),
                     "judged_queries": sum(1 for v in relevant.values() if v)}
         return cls(searcher, {q: v for q, v in relevant.items() if v}, r.shape, r.depth, settings)
+
+    @staticmethod
+    def files(recipe):
+        """(corpus, qrels) of the recipe's reward section, checked against each other."""
+        from finetune.core import retrieval
+
+        r = recipe.reward
+        root = Path(recipe.data.root).expanduser()
+        corpus = retrieval.load_corpus(_resolve(root, r.corpus), r.corpus_columns, key="reward.corpus_columns")
+        qrels = retrieval.load_qrels(_resolve(root, r.qrels), r.qrels_columns, corpus=corpus, key="reward.qrels_columns")
+        return corpus, qrels
 
     def judged(self, qid) -> bool:
         return str(qid) in self.relevant
