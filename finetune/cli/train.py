@@ -27,7 +27,8 @@ def add_arguments(parser) -> None:
                         help=f"one of {', '.join(config_names())} (TRL's {', '.join(TRL_NAMES)} also work), or a "
                              "config file (default: cpu)")
     parser.add_argument("--num-processes", "--num_processes", dest="num_processes", type=int, metavar="N",
-                        help="processes to launch, overriding the config's (the shipped GPU configs say 8)")
+                        help="processes to launch, overriding the config's (default for the shipped multi_gpu, fsdp "
+                             "and deepspeed configs: one per visible GPU)")
 
 
 def run(args) -> int:
@@ -36,12 +37,11 @@ def run(args) -> int:
 
     # Validate here first, so a typo fails in a second rather than after accelerate starts.
     preflight(load_recipe(args.recipe, args.overrides))
-    if args.num_processes is not None and args.num_processes < 1:
-        raise UserError(f"--num-processes {args.num_processes}: use a positive number")
     config = accelerate_config(args.accelerate_config)
+    processes = process_count(config, args.num_processes)
     options = ["--config_file", str(config)]
-    options += ["--num_processes", str(args.num_processes)] if args.num_processes else []
-    options += cpu_threads(config, args.num_processes)
+    options += ["--num_processes", str(processes)] if processes else []
+    options += cpu_threads(config, processes)
     script = ["-m", "finetune.workflow", args.recipe, *args.overrides]
     print("[searchtune] " + shlex.join(["accelerate", "launch", *options, *script]))
     # finetune.workflow repeats this command in the resume hint it prints after a stop signal
@@ -67,6 +67,39 @@ def accelerate_config(value: str) -> Path:
     hint = f"did you mean `{near[0]}`? " if near else ""
     raise UserError(f"--accelerate-config: no config named `{value}`; {hint}choose one of {', '.join(names)} "
                     "or give a path to a config file")
+
+
+def process_count(config: Path, requested: int | None) -> int | None:
+    """The `--num_processes` to launch with, or None where the config's own count stands.
+
+    The shipped GPU configs name no count (accelerate would refuse them without one): each launch gets one process
+    per visible GPU, as `accelerate launch` without a config does. A count beyond the visible GPUs of one machine is
+    refused here, before torchrun starts ranks that fail on an invalid device ordinal."""
+    import yaml
+
+    if requested is not None and requested < 1:
+        raise UserError(f"--num-processes {requested}: use a positive number")
+    settings = yaml.safe_load(config.read_text()) or {}
+    on_gpus = not settings.get("use_cpu") and settings.get("distributed_type") in ("MULTI_GPU", "FSDP", "DEEPSPEED")
+    if not on_gpus or (settings.get("num_machines") or 1) > 1:
+        return requested
+    if requested is None and settings.get("num_processes") is not None:
+        return None
+    gpus = visible_gpus()
+    if gpus == 0:
+        raise UserError(f"--accelerate-config {config.stem}: runs one process per GPU, and no GPU is visible here "
+                        "(CUDA_VISIBLE_DEVICES, the driver); use --accelerate-config cpu or multi_cpu")
+    if requested is not None and requested > gpus:
+        raise UserError(f"--num-processes {requested}: only {gpus} GPU{'s' * (gpus > 1)} visible here; pass "
+                        f"--num-processes {gpus} or fewer")
+    return requested or gpus
+
+
+def visible_gpus() -> int:
+    """GPUs this process may use (CUDA_VISIBLE_DEVICES applies), counted without initializing CUDA."""
+    import torch
+
+    return torch.cuda.device_count()
 
 
 def cpu_threads(config: Path, num_processes: int | None) -> list[str]:

@@ -104,6 +104,7 @@ def launched(monkeypatch):
     monkeypatch.setattr("finetune.core.recipe.load_recipe", lambda *a, **k: None)
     monkeypatch.setattr("finetune.preflight.preflight", lambda recipe: None)
     monkeypatch.setattr(train, "accelerate_launch", lambda argv: seen.append(argv) or 0)
+    monkeypatch.setattr(train, "visible_gpus", lambda: 8)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     return seen
 
