@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from contextlib import nullcontext
 
@@ -29,6 +30,7 @@ def parse_args(argv):
 def run(args, stop=None) -> int:
     import torch
     from accelerate import PartialState
+    from accelerate.utils import InitProcessGroupKwargs
 
     from finetune.core import tracking
     from finetune.core.run import RunFolder
@@ -36,7 +38,10 @@ def run(args, stop=None) -> int:
 
     recipe = load_recipe(args.recipe, args.overrides)
     preflight(recipe)
-    state = PartialState(cpu=not torch.cuda.is_available())  # gloo when CPU-only processes are launched
+    # This creates the process group (gloo when CPU-only processes are launched): the Trainer's own `ddp_timeout`
+    # would come too late, so the timeout goes here.
+    timeout = InitProcessGroupKwargs(timeout=trainer.PROCESS_GROUP_TIMEOUT).to_kwargs()
+    state = PartialState(cpu=not torch.cuda.is_available(), **timeout)
     main_process = state.is_main_process
     folder = RunFolder(recipe.output_dir)
     out = folder.path
@@ -49,7 +54,12 @@ def run(args, stop=None) -> int:
         if trained.stopped_code is not None:
             return trained.stopped_code
 
-        if main_process and recipe.eval.tasks:
+        engine = sharded_engine()
+        if main_process and recipe.eval.tasks and engine:
+            print(f"[searchtune] eval: not run in this launch: under {engine} every forward pass needs all "
+                  f"{state.num_processes} processes. Evaluate the saved adapter with:\n"
+                  f"  searchtune eval --run {shlex.quote(str(out))}", flush=True)
+        elif main_process and recipe.eval.tasks:
             from evals.report import summary_text
             from evals.pipeline import evaluate
             from evals.registry import recipe_instructions
@@ -80,6 +90,22 @@ def run(args, stop=None) -> int:
                                 code=ExitCode.PUSH_FAILED) from e
             print(f"[searchtune] pushed to {url}")
     return ExitCode.OK
+
+
+def sharded_engine() -> str | None:
+    """The engine that shards the trained model across the processes (FSDP, DeepSpeed ZeRO-3), or None (DDP, one
+    process): rank 0 alone can generate only from a model it holds whole."""
+    from accelerate.state import AcceleratorState, is_initialized
+    from accelerate.utils import DistributedType
+
+    if not is_initialized():
+        return None
+    state = AcceleratorState()
+    if state.distributed_type == DistributedType.FSDP:
+        return "FSDP"
+    if state.distributed_type == DistributedType.DEEPSPEED and state.deepspeed_plugin.zero_stage == 3:
+        return "DeepSpeed ZeRO-3"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from finetune.core.errors import ExitCode, UserError
 from finetune.core.recipe import to_yaml
 from finetune.core.run import BaseModelInfo, DataSource, Hardware, Manifest, RunFolder, WandbInfo
+
+# How long a rank waits in a collective for the others. Rank 0 works alone between collectives for as long as its
+# own work takes (tokenizing a large dataset while the others wait to read its cache; the post-training eval and
+# its baseline while they wait to finish), so torch's 10/30-minute defaults kill healthy runs. A rank that dies is
+# ended by torchrun at once, so this only bounds a real hang. finetune.workflow creates the process group with it.
+PROCESS_GROUP_TIMEOUT = timedelta(hours=6)
 
 
 @dataclass
@@ -38,6 +46,10 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     # The code that runs is the code at start: record its commit now, not when training ends.
     started, t0, commit, dirty = provenance.now(), time.time(), provenance.git_commit(), provenance.git_dirty()
     set_seed(recipe.train.seed)
+    # Before the model loads: under DeepSpeed ZeRO-3 the arguments register the config that makes from_pretrained
+    # partition the weights as they load (zero3_init_flag) instead of every rank holding the whole model.
+    args = training_args(recipe, out, report_to,
+                         has_eval=recipe.data.eval is not None or recipe.data.eval_fraction is not None)
     model, tokenizer, checkpoint = models.load(recipe.model)
     model = with_init_adapter(model, recipe)
     with state.main_process_first(), compat.quiet_data_preparation():  # rank 0 tokenizes and caches; the others read it
@@ -48,7 +60,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
 
     t = recipe.train
     trainer = build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out, report_to,
-                            callbacks=[callbacks.RecipeToWandb(to_yaml(recipe))])
+                            callbacks=[callbacks.RecipeToWandb(to_yaml(recipe))], args=args)
     trainer.remove_callback(callbacks.ProgressCallback)  # SummaryLine is the progress bar
     trainer.add_callback(callbacks.SummaryLine())
     checkpoints.stage_saves(trainer)
@@ -73,11 +85,9 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
         return Trained(stopped_code=stop.code)
     eval_loss = trainer.evaluate()["eval_loss"] if eval_ds is not None else None
 
+    save_adapter(trainer, run.adapter_dir)
     manifest = None
     if state.is_main_process:
-        with io.staged_dir(run.adapter_dir) as tmp:
-            trainer.model.save_pretrained(tmp)
-            tokenizer.save_pretrained(tmp)
         run.write_log_history(trainer.state.log_history)
         runtime = result.metrics.get("train_runtime") or (time.time() - t0)
         tokens = trainer.state.num_input_tokens_seen
@@ -99,20 +109,35 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     return Trained(trainer.model, tokenizer, manifest)
 
 
-def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report_to="none", callbacks=()):
-    """The SFTTrainer (LoRA config, SFTConfig) that `train` runs for a recipe; scripts/bench_train.py builds the same."""
+def save_adapter(trainer, folder: Path) -> None:
+    """Save the trained adapter and tokenizer to `folder` (staged, renamed into place whole) the way PEFT's FSDP and
+    DeepSpeed guides do: `trainer.save_model()` on every rank, since FSDP and ZeRO-3 gather the sharded weights
+    collectively (a rank's own `save_pretrained` writes its shard: DTensors, or ZeRO-3's empty tensors); rank 0
+    writes."""
+    from accelerate.utils import broadcast_object_list
+    from transformers.trainer import TRAINING_ARGS_NAME
+
+    from finetune.core import io
+
+    if trainer.is_fsdp_enabled:  # under SHARDED_STATE_DICT, save_model writes no weights at all
+        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
+    writer = trainer.args.should_save
+    with io.staged_dir(folder) if writer else nullcontext() as tmp:
+        [path] = broadcast_object_list([str(tmp) if writer else None])
+        trainer.save_model(path)
+        if writer:
+            # A pickle of this machine's arguments (paths included): not part of the adapter that push uploads.
+            Path(path, TRAINING_ARGS_NAME).unlink(missing_ok=True)
+
+
+def training_args(recipe, out: Path, report_to="none", has_eval: bool = True):
+    """The SFTConfig of a recipe's run. `has_eval`: the run has eval data (eval loss every train.eval_steps)."""
     import torch
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
 
-    from finetune.core import compat, models
-    from finetune.training import speed
+    from finetune.core import models
 
-    from peft import PeftModel
-
-    # A model that already carries its adapter (train.init_adapter, a best_of_n round) trains that adapter.
-    peft_config = None if isinstance(model, PeftModel) else lora_config(recipe)
     t = recipe.train
-    has_eval = eval_ds is not None
     config = SFTConfig(
         output_dir=str(RunFolder(out).checkpoints_dir),
         num_train_epochs=t.epochs, max_steps=t.max_steps or -1,
@@ -130,9 +155,38 @@ def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report
         use_liger_kernel=recipe.model.use_liger_kernel,
         include_num_input_tokens_seen="non_padding",
         logging_nan_inf_filter=False,  # the watchdog must see a NaN loss, not the average the Trainer puts in its place
+        # Every LoRA weight gets a gradient each step; transformers would otherwise make DDP search the graph for
+        # unused parameters on every step, because a PeftModel is not a PreTrainedModel.
+        ddp_find_unused_parameters=False,
+        ddp_timeout=int(PROCESS_GROUP_TIMEOUT.total_seconds()),
         report_to=report_to, run_name=recipe.logging.run_name or out.name,
         dataloader_num_workers=0, use_cpu=not torch.cuda.is_available(),
     )
+    plugin = config.deepspeed_plugin
+    if config.activation_checkpointing and plugin is not None and plugin.zero_stage == 3:
+        # PEFT under ZeRO-3 needs reentrant checkpointing. TRL forces it by writing `gradient_checkpointing_kwargs`,
+        # which transformers 5.24 keeps only as an alias: the Trainer reads `activation_checkpointing_kwargs`.
+        config.activation_checkpointing_kwargs = config.gradient_checkpointing_kwargs = {
+            **(config.activation_checkpointing_kwargs or {}), "use_reentrant": True}
+    return config
+
+
+def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report_to="none", callbacks=(), args=None):
+    """The SFTTrainer (LoRA config, SFTConfig) that `train` runs for a recipe; scripts/bench_train.py builds the same.
+    `args`: the recipe's `training_args`, when they had to exist before the model loaded."""
+    from peft import PeftModel
+    from transformers.trainer_utils import IntervalStrategy
+    from trl import SFTTrainer
+
+    from finetune.core import compat
+    from finetune.training import speed
+
+    # A model that already carries its adapter (train.init_adapter, a best_of_n round) trains that adapter.
+    peft_config = None if isinstance(model, PeftModel) else lora_config(recipe)
+    t = recipe.train
+    config = args or training_args(recipe, out, report_to, has_eval=eval_ds is not None)
+    if eval_ds is None:  # `args` made from the recipe alone, whose eval rows were all dropped
+        config.eval_strategy = IntervalStrategy.NO
     with compat.quiet_data_preparation():  # TRL builds the labels (and packs) here
         trainer = SFTTrainer(
             model=model, args=config, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tokenizer,
@@ -154,14 +208,22 @@ def lora_config(recipe):
 
 def with_init_adapter(model, recipe):
     """The base with `train.init_adapter` loaded trainable, or the base unchanged (the trainer adds a fresh LoRA)."""
-    if not recipe.train.init_adapter:
+    path = init_adapter_dir(recipe)
+    if path is None:
         return model
     from peft import PeftModel
 
+    return PeftModel.from_pretrained(model, str(path), is_trainable=True)
+
+
+def init_adapter_dir(recipe) -> Path | None:
+    """The adapter folder `train.init_adapter` names (an adapter, or a finished run folder), checked."""
+    if not recipe.train.init_adapter:
+        return None
     path = Path(recipe.train.init_adapter).expanduser()
     if (path / "adapter" / "adapter_config.json").is_file():
-        path = path / "adapter"  # a run folder
+        path = path / "adapter"
     if not (path / "adapter_config.json").is_file():
-        raise UserError(f"train.init_adapter: {path} holds no adapter_config.json; point it at an adapter folder or "
-                        "a finished run folder", code=ExitCode.USAGE)
-    return PeftModel.from_pretrained(model, str(path), is_trainable=True)
+        raise UserError(f"`train.init_adapter`: {path} holds no adapter_config.json; point it at an adapter folder or "
+                        "a finished run folder (train that recipe first)", code=ExitCode.USAGE)
+    return path
