@@ -130,8 +130,13 @@ def load_base_model(
         kwargs["attn_implementation"] = attn_implementation
     if load_in_4bit:
         compute = torch_dtype(dtype)
+        # The packed 4-bit weights stored as the compute dtype rather than uint8, as the bitsandbytes and PEFT guides
+        # for QLoRA under FSDP and DeepSpeed ZeRO-3 require: FSDP2 shards only floating parameters (accelerate leaves
+        # uint8 ones whole on every rank) and ZeRO-3 partitions parameters of the model's one dtype. One GPU computes
+        # the same either way.
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute,
+            bnb_4bit_quant_storage=compute,
         )
     if device_map is not None:
         kwargs["device_map"] = device_map

@@ -56,3 +56,17 @@ def test_pickle_in_bin_weights_is_refused_not_executed(tiny_model_dir, tmp_path)
     with pytest.raises(UserError, match="its .bin weights hold pickled objects that are not tensors"):
         models.load_base_model(str(folder))
     assert not Path(payload.marker).exists()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_4bit_weights_are_stored_as_the_compute_dtype(tiny_model_dir, dtype):
+    """QLoRA under FSDP2 or ZeRO-3 needs float quant storage: accelerate's FSDP2 path excludes from sharding every
+    frozen Params4bit that is not floating point (`fsdp2_prepare_model`), leaving it whole on every rank."""
+    model = models.load_base_model(str(tiny_model_dir), dtype, load_in_4bit=True)
+    packed = [p for p in model.parameters() if type(p).__name__ == "Params4bit"]
+    assert packed, "no 4-bit weights: the test would check nothing"
+    unshardable = [p for p in packed if not p.requires_grad and not p.is_floating_point()]
+    assert not unshardable and {p.dtype for p in packed} == {getattr(torch, dtype)}
+    assert model.config.quantization_config.bnb_4bit_quant_storage == getattr(torch, dtype)
+    # With gradients on, as in training (bitsandbytes' CPU inference path needs rows of at least one 64-value block).
+    assert torch.isfinite(model(torch.tensor([[1, 17, 42]])).logits).all()
