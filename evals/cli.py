@@ -93,7 +93,8 @@ def eval_settings(args) -> dict:
     if args.run and args.adapter:
         raise UserError("--run and --adapter both name an adapter; pass one of them")
     settings = {
-        "model": args.model, "gguf_file": None, "dtype": "auto", "adapter": Path(args.adapter) if args.adapter else None,
+        "model": args.model, "gguf_file": None, "dtype": "auto", "load_in_4bit": False,
+        "adapter": Path(args.adapter) if args.adapter else None,
         "run_dir": None, "tasks": _tasks(args.task), "limit": _positive("--limit", args.limit),
         "batch_size": batch_size(args.batch_size or 16), "baseline": args.baseline == "base",
         "max_length": _positive("--max-length", args.max_length), "max_target_length": None,
@@ -110,7 +111,7 @@ def eval_settings(args) -> dict:
             raise UserError(f"--run {run.path}: no adapter/ folder; has the run finished training?")
         settings.update(
             model=args.model or recipe.model.name, gguf_file=None if args.model else recipe.model.gguf_file,
-            dtype=recipe.model.dtype, adapter=run.adapter_dir, run_dir=run.path,
+            dtype=recipe.model.dtype, load_in_4bit=recipe.model.load_in_4bit, adapter=run.adapter_dir, run_dir=run.path,
             tasks=settings["tasks"] or list(recipe.eval.tasks),
             limit=settings["limit"] if args.limit is not None else recipe.eval.limit,
             batch_size=batch_size(args.batch_size or recipe.eval.batch_size),
@@ -141,7 +142,7 @@ def run_eval(args) -> int:
         raise UserError("--output DIR is required without --run")
     # Unknown tasks and bad data files fail before the model loads.
     tasks_manager.load_tasks(s["tasks"], s["data"], s["instructions"])
-    model, tokenizer = load_model(s["model"], s["adapter"], s["gguf_file"], s["dtype"])
+    model, tokenizer = load_model(s["model"], s["adapter"], s["gguf_file"], s["dtype"], s["load_in_4bit"])
     results = pipeline.evaluate(
         model, tokenizer, s["tasks"], output, limit=s["limit"], batch_size=s["batch_size"], baseline=s["baseline"],
         data=s["data"], instructions=s["instructions"], max_length=s["max_length"],

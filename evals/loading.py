@@ -10,8 +10,10 @@ from finetune.core.errors import UserError
 from finetune.core.run import ADAPTER_CONFIG_FILE, adapter_config
 
 
-def load_model(name: str, adapter: Path | None, gguf_file: str | None = None, dtype: str = "auto"):
-    """(model, tokenizer): the base model, with the adapter attached when given (a PeftModel then)."""
+def load_model(name: str, adapter: Path | None, gguf_file: str | None = None, dtype: str = "auto",
+               load_in_4bit: bool = False):
+    """(model, tokenizer): the base model, with the adapter attached when given (a PeftModel then). `load_in_4bit`:
+    the 4-bit NF4 base a QLoRA adapter was trained on, and that its training run evaluated."""
     import torch
 
     from finetune.core.models import load_base_model, load_tokenizer, local_checkpoint
@@ -23,7 +25,7 @@ def load_model(name: str, adapter: Path | None, gguf_file: str | None = None, dt
     # A run's adapter folder holds the tokenizer training used (pad token, chat template): prefer it.
     has_tokenizer = adapter is not None and (adapter / "tokenizer_config.json").is_file()
     tokenizer = load_tokenizer(str(adapter) if has_tokenizer else checkpoint)
-    model = load_base_model(checkpoint, dtype, device_map="cuda" if torch.cuda.is_available() else None)
+    model = load_base_model(checkpoint, dtype, load_in_4bit, device_map="cuda" if torch.cuda.is_available() else None)
     if adapter is not None:
         model = attach_adapter(model, adapter, name)
     return model, tokenizer
