@@ -7,9 +7,16 @@ evals/tasks/<family>/, and one recipe.
 Data files: a source's file is, in order, the `--data KEY=PATH` override (lm-eval's metadata["searchtune_data"]),
 else its default path under $SEARCHTUNE_DATA_ROOT (default: <repo>/../shared/data), or the bundled sample file.
 
+Retrieval sources (`judged`) are data, not code: a conversations file read through a column mapping
+(finetune.core.retrieval.load_conversations), and a judged collection, a corpus and its qrels, each with its own
+mapping. Their files are `--data KEY=PATH` (conversations), `PREFIX_corpus=PATH`, `PREFIX_qrels=PATH`, and any
+mapping can be replaced with `KEY_columns=FIELD:COLUMN,...`, `PREFIX_corpus_columns=...`, `PREFIX_qrels_columns=...`
+(PREFIX: the collection's name, shared by the tasks that search it). The task YAML's `dataset_kwargs.retrieval`
+holds the retriever settings (evals.benchmark).
+
 Every doc is normalized to one shape per task type, so prompts and metrics do not care where a row came from:
   query_rewrite: {"source", "id", "instruction", "history": [str], "query": str, "references": [str],
-                  "qid", "collection"}  (the last two for CAsT only)
+                  "qid", "responses", "retrieval"}  (the last three for retrieval sources; references may be empty)
   summarize:     {"source", "id", "instruction", "document": str, "query": str | None, "references": [str]}
 
 Aggregations: the task YAMLs name them (`aggregation: searchtune_mean`); `register_aggregations` registers them
@@ -59,15 +66,6 @@ def _disflqa(row: dict) -> dict:
     return {"history": [], "query": row["disfluent"], "references": [row["original"]]}
 
 
-def _cast(row: dict) -> dict:
-    return {
-        "history": row["history_utterances"] or [],
-        "query": row["raw_utterance"],
-        "references": [row["manual_rewrite"]],
-        "qid": str(row["qid"]),
-    }
-
-
 def _sum_sample(row: dict) -> dict:
     return {"document": row["document"], "query": row.get("query") or None, "references": [row["summary"]]}
 
@@ -94,6 +92,16 @@ SCITLDR_INSTRUCTION = (
 )
 
 
+class Judged(NamedTuple):
+    """A judged collection: a corpus and its qrels, each a bundled Path or a path under the data root."""
+
+    prefix: str  # its data keys: PREFIX_corpus, PREFIX_qrels, PREFIX_corpus_columns, PREFIX_qrels_columns
+    corpus: Path | str
+    qrels: Path | str
+    corpus_columns: dict = {}
+    qrels_columns: dict = {}
+
+
 # A NamedTuple, not a dataclass: it is cheap and immutable, and its fields read as a table below.
 class Source(NamedTuple):
     task: str  # the lm-eval task name, for error messages
@@ -109,6 +117,10 @@ class Source(NamedTuple):
     # Keep only turns of odd or even topic numbers (finetune.core.prompts.in_topics): the reported side of the fixed
     # CAsT split, which retrieval-trained recipes must not train on.
     topics: str = "all"
+    # Retrieval sources: the conversation column mapping (fields of finetune.core.retrieval.load_conversations) and
+    # the judged collection searched with each rewrite.
+    columns: dict | None = None
+    judged: Judged | None = None
 
     @property
     def bundled(self) -> bool:
@@ -121,15 +133,26 @@ class Source(NamedTuple):
         return None if self.bundled else Path(self.default).parts[0]
 
 
+# TREC CAsT (2020 here; 2021/2022 files add history_responses) and the mini collection of its judged passages.
+CAST_COLUMNS = {"query": "raw_utterance", "history": "history_utterances", "rewrite": "manual_rewrite",
+                "responses": "history_responses"}
+CAST_MINI = Judged("cast2020", "trec-cast/mini-collection/passages.jsonl", "trec-cast/mini-collection/judged_pairs.jsonl",
+                   {"id": "passage_id"}, {"qid": "qid", "docid": "passage_id", "grade": "relevance"})
+# The example set written for this project (evals/tasks/query_rewrite/example/): the walk-through's and the tests'.
+EXAMPLE = TASKS_DIR / "query_rewrite" / "example"
+EXAMPLE_JUDGED = Judged("retrieval", EXAMPLE / "corpus.jsonl", EXAMPLE / "qrels.txt")
+
 SOURCES = {
     "qr_sample": Source("searchtune_qr_sample", "query_rewrite", SAMPLE_DATA / "query_rewrite_heldout.jsonl",
                         ("query", "rewrite"), _qr_sample),
     "canard": Source("searchtune_qr_canard", "query_rewrite", "canard/dev.jsonl",
                      ("history", "question", "rewrite"), _canard),
     "cast2020": Source("searchtune_qr_cast2020", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
-                       ("history_utterances", "raw_utterance", "manual_rewrite", "qid"), _cast),
+                       ("qid", "raw_utterance"), None, columns=CAST_COLUMNS, judged=CAST_MINI),
     "cast2020_even": Source("searchtune_qr_cast2020_even", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
-                            ("history_utterances", "raw_utterance", "manual_rewrite", "qid"), _cast, topics="even"),
+                            ("qid", "raw_utterance"), None, topics="even", columns=CAST_COLUMNS, judged=CAST_MINI),
+    "retrieval": Source("searchtune_qr_retrieval", "query_rewrite", EXAMPLE / "conversations.jsonl", ("qid", "query"),
+                        None, columns={}, judged=EXAMPLE_JUDGED),
     "disflqa": Source("searchtune_qr_disflqa", "query_rewrite", "disfl-qa/dev.jsonl", ("disfluent", "original"),
                       _disflqa),
     "sum_sample": Source("searchtune_sum_sample", "summarize", SAMPLE_DATA / "summarize_heldout.jsonl",
@@ -141,10 +164,13 @@ SOURCES = {
     "scitldr": Source("searchtune_sum_scitldr", "summarize", "scitldr/dev.jsonl", ("source", "target"), _scitldr,
                       SCITLDR_INSTRUCTION),
 }
-# The judged passage collection that CAsT rewrites are searched against.
-COLLECTION_KEY = "cast2020_collection"
-COLLECTION_DEFAULT = "trec-cast/mini-collection"
-DATA_KEYS = (*SOURCES, COLLECTION_KEY)
+JUDGED = {src.judged.prefix: src.judged for src in SOURCES.values() if src.judged}
+# Data keys that name a file, with its default; and those that replace a column mapping.
+FILE_KEYS = {**{key: src.default for key, src in SOURCES.items()},
+             **{f"{j.prefix}_{part}": getattr(j, part) for j in JUDGED.values() for part in ("corpus", "qrels")}}
+COLUMN_KEYS = (*(f"{key}_columns" for key, src in SOURCES.items() if src.columns is not None),
+               *(f"{p}_{part}_columns" for p in JUDGED for part in ("corpus", "qrels")))
+DATA_KEYS = (*FILE_KEYS, *COLUMN_KEYS)
 
 
 def override_hint(key: str) -> str:
@@ -152,11 +178,43 @@ def override_hint(key: str) -> str:
 
 
 def resolve_path(key: str, overrides: dict | None = None) -> Path:
-    """The file (or folder, for the collection) a data key points at; not checked for existence."""
+    """The file a data key points at; not checked for existence."""
     if overrides and overrides.get(key):
         return Path(overrides[key]).expanduser()
-    default = COLLECTION_DEFAULT if key == COLLECTION_KEY else SOURCES[key].default
+    default = FILE_KEYS[key]
     return default if isinstance(default, Path) else data_root() / default
+
+
+def columns(key: str, default: dict, overrides: dict | None = None) -> dict:
+    """A column mapping: `--data KEY=FIELD:COLUMN,...` where given, else `default`."""
+    given = (overrides or {}).get(key)
+    if not given:
+        return dict(default)
+    if isinstance(given, dict):
+        return dict(given)
+    out = {}
+    for pair in str(given).split(","):
+        field, sep, column = pair.partition(":")
+        if not sep or not field.strip() or not column.strip():
+            raise UserError(f"--data {key}={given}: use FIELD:COLUMN pairs separated by commas, e.g. "
+                            f"{key}=query:question,history:context")
+        out[field.strip()] = column.strip()
+    return out
+
+
+def _conversation_docs(key: str, path: Path, overrides: dict | None) -> list[dict]:
+    """A retrieval source's turns in the query_rewrite doc shape (references: the reference rewrite, if any)."""
+    from finetune.core.retrieval import load_conversations
+
+    src = SOURCES[key]
+    docs = []
+    for turn in load_conversations(path, columns(f"{key}_columns", src.columns, overrides), key=f"--data {key}_columns"):
+        doc = {"history": turn["history"], "query": turn["query"],
+               "references": [turn["rewrite"]] if "rewrite" in turn else [], "qid": turn["qid"]}
+        if "responses" in turn:
+            doc["responses"] = turn["responses"]
+        docs.append({"source": key, "id": turn["qid"], **doc})
+    return docs
 
 
 def read_rows(key: str, overrides: dict | None = None) -> tuple[Path, list[dict]]:
@@ -165,6 +223,11 @@ def read_rows(key: str, overrides: dict | None = None) -> tuple[Path, list[dict]
     path = resolve_path(key, overrides)
     if not path.is_file():
         raise UserError(f"task {src.task}: data file {path} does not exist; {override_hint(key)}")
+    if src.columns is not None:
+        docs = [d for d in _conversation_docs(key, path, overrides) if in_topics(d["qid"], src.topics)]
+        if not docs:
+            raise UserError(f"task {src.task}: data file {path} has no turns of {src.topics} topics")
+        return path, docs
     docs = []
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
@@ -206,7 +269,7 @@ def recipe_instructions(recipe: dict) -> dict[str, str]:
     for key, src in SOURCES.items():
         if src.folder:
             by_folder.setdefault(src.folder, []).append(key)  # trec-cast holds cast2020 and its even-topic half
-    sample = {src.kind: [key] for key, src in SOURCES.items() if src.bundled}
+    sample = {src.kind: [key] for key, src in SOURCES.items() if src.bundled and not src.judged}  # sample data
     out: dict[str, str] = {}
     for source in [sources] if isinstance(sources, dict) else sources:
         instruction = source.get("instruction") or data.get("instruction")
@@ -229,10 +292,12 @@ def mean(items: list) -> float:
 
 
 def bleu(items: list) -> float:
-    """Corpus BLEU from per-example sufficient statistics (evals.metrics.bleu_stats)."""
+    """Corpus BLEU from per-example sufficient statistics (evals.metrics.bleu_stats); turns without a reference
+    rewrite (None) are skipped."""
     from evals import metrics
 
-    return metrics.AGGREGATES["bleu"](items)
+    kept = [x for x in items if x is not None]
+    return metrics.AGGREGATES["bleu"](kept) if kept else float("nan")
 
 
 # lm-eval aggregation name -> the evals.metrics.AGGREGATES key its confidence interval is computed with. lm-eval's

@@ -19,7 +19,7 @@ import argparse
 import json
 import sys
 
-from evals import metrics, registry, stats
+from evals import benchmark, metrics, registry, stats
 from evals.cli import pairs
 from evals.tasks.utils import process_query_rewrite
 from finetune.core.errors import handle
@@ -56,9 +56,8 @@ def score_automatic_rewrites(docs: list[dict], overrides: dict) -> list[str]:
     """The rewrite that ships with each CAsT 2020 turn (`automatic_rewrite`), searched like a model's rewrite."""
     with registry.resolve_path("cast2020", overrides).open(encoding="utf-8") as f:
         automatic = {str(row["qid"]): row.get("automatic_rewrite") for row in map(json.loads, filter(str.strip, f))}
-    collection = str(registry.resolve_path(registry.COLLECTION_KEY, overrides))
-    scores = [process_query_rewrite(dict(d, collection=collection), [automatic.get(d["qid"]) or d["query"]])
-              for d in docs]
+    docs = benchmark.prepare("cast2020", docs, None, overrides)
+    scores = [process_query_rewrite(d, [automatic.get(d["qid"]) or d["query"]]) for d in docs]
     out = [f"BLEU {interval([s['bleu'] for s in scores], 'bleu')}"]
     for metric in ("bm25_ndcg@3", "bm25_recall@10", "dense_ndcg@3"):
         judged = [s for s in scores if s.get(metric) is not None]

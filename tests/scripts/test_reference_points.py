@@ -31,7 +31,8 @@ def write_cast(tmp_path: Path) -> list[str]:
                                                 {"qid": "1_2", "passage_id": "p2", "relevance": 3}])
     write_jsonl(folder / "queries.jsonl", [{"qid": "1_1", "query_shown_to_annotators": "How do garage door openers work?"},
                                            {"qid": "1_2", "query_shown_to_annotators": "Why did my garage door opener break?"}])
-    return ["--data", f"cast2020={cast}", "--data", f"cast2020_collection={folder}"]
+    return ["--data", f"cast2020={cast}", "--data", f"cast2020_corpus={folder / 'passages.jsonl'}",
+            "--data", f"cast2020_qrels={folder / 'judged_pairs.jsonl'}"]
 
 
 def test_reference_points(tmp_path, run_script, capsys, monkeypatch):
