@@ -9,7 +9,6 @@ transformers are imported only inside the functions that need them.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -47,14 +46,18 @@ def _target_dtype(run: RunFolder, recipe, dtype: str | None, source: str):
     recipe_dtype = recipe.model.dtype if recipe else None
     if recipe_dtype in ("bfloat16", "float16", "float32"):
         return getattr(torch, recipe_dtype)
-    config = _local_config(source)
+    config = _base_config(source)
     saved = config.get("dtype") or config.get("torch_dtype")
     return getattr(torch, saved) if saved in ("bfloat16", "float16", "float32") else torch.float32
 
 
-def _local_config(source: str) -> dict:
+def _base_config(source: str) -> dict:
+    """The base checkpoint's config.json, from its folder or, for a Hub id, the Hub cache (or the Hub); {} when it
+    cannot be read (the load that follows reports why)."""
+    from transformers import PretrainedConfig
+
     try:
-        return json.loads((Path(source) / "config.json").read_text())
+        return PretrainedConfig.get_config_dict(source)[0]
     except (OSError, ValueError):
         return {}
 
@@ -68,7 +71,7 @@ def load_unquantized_base(run: RunFolder, torch_dtype):
     from transformers import AutoModelForCausalLM
 
     source = base_source(run)
-    if "quantization_config" in _local_config(source):
+    if "quantization_config" in _base_config(source):
         raise UserError(
             f"{source}/config.json: the base checkpoint itself is stored quantized, and merging needs full-precision "
             "weights; point model.name at the unquantized checkpoint, or push the adapter without --merged"

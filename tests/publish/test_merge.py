@@ -110,3 +110,39 @@ def test_qlora_run_merges_into_an_unquantized_base(tmp_path, tiny_model_dir, mon
     assert dtypes == {torch.float32}, "merged weights must be full precision, not packed 4-bit"
     expected = peft_logits(run, tmp_path / "base")
     torch.testing.assert_close(model_logits(merged), expected, atol=1e-5, rtol=1e-4)
+
+
+def hub_cache_repo(cache: Path, repo_id: str, model_dir: Path) -> Path:
+    """`repo_id` as huggingface_hub's cache lays out a download (refs/main -> snapshots/<commit>/files)."""
+    commit = "0" * 40
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    shutil.copytree(model_dir, repo / "snapshots" / commit)
+    return repo
+
+
+def test_hub_base_with_dtype_auto_merges_in_the_checkpoints_dtype(tmp_path, tiny_model_dir, monkeypatch):
+    """A Hub-id base (no local folder to read) stored in bf16, recipe `model.dtype: auto`: the merge is bf16, the
+    base's own dtype, not fp32 at twice the size."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    stored = tmp_path / "bf16-base"
+    AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.bfloat16).save_pretrained(stored)
+    AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(stored)
+    assert json.loads((stored / "config.json").read_text())["dtype"] == "bfloat16"
+    hub_cache_repo(tmp_path / "hub", "tester/tiny-bf16", stored)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    run = make_run(tmp_path / "made", tiny_model_dir, with_eval=False)
+    recipe = yaml.safe_load((run / "recipe.yaml").read_text())
+    recipe["model"]["name"] = "tester/tiny-bf16"
+    assert recipe["model"]["dtype"] == "auto"
+    (run / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["base_model"] = {"name": "tester/tiny-bf16", "resolved_path": "tester/tiny-bf16"}
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    merged = merge_run(run)
+    from safetensors import safe_open
+
+    with safe_open(merged / "model.safetensors", "pt") as f:
+        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.bfloat16}
