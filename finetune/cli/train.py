@@ -119,5 +119,4 @@ def accelerate_launch(argv: list[str]) -> int:
     """`accelerate launch ARGV`; a single-process launch becomes the training process (finetune/core/compat.py)."""
     from finetune.core import compat
 
-    compat.exec_single_process_launch(argv)
-    return 0
+    return compat.exec_single_process_launch(argv)

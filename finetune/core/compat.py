@@ -82,21 +82,34 @@ def route_checkpoint_saves(trainer, folder: Path, around: Callable[[int, Callabl
 # -- accelerate ------------------------------------------------------------------------------------------------------
 
 
-def exec_single_process_launch(argv: list[str]) -> None:
-    """`accelerate launch ARGV`, except that a single-process launch becomes this process (exec) rather than its child.
+def exec_single_process_launch(argv: list[str]) -> int:
+    """`accelerate launch ARGV`, except that a single-process launch becomes this process (exec) rather than its child,
+    and a multi-process launch exits with its processes' code. Returns that code.
 
     accelerate's `simple_launcher` runs the script as a subprocess: it would not pass SIGTERM on, and would turn the
     training's exit code (2, 3, 4, 130, 143) into 1 with a traceback. `launch_command` picks it, as a module global,
-    for every launch that is not multi-process; multi-process launches (torchrun) go through unchanged.
+    for every launch that is not multi-process. Multi-process launches run torchrun's elastic agent in this process,
+    which raises where a plain exit code is meant: `ChildFailedError` when a process exits non-zero (the first one
+    to fail is the cause, torch's own choice for its error report), `SignalException` when the agent itself got
+    SIGINT/SIGTERM (it has handed the signal to the processes, which stopped with a checkpoint, and waited for them).
     """
     from accelerate.commands import launch as accelerate
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 
     def exec_simple(args):
         cmd, env = accelerate.prepare_simple_launcher_cmd_env(args)
         os.execvpe(cmd[0], cmd, env)
 
-    with _replaced(accelerate, "simple_launcher", exec_simple):
-        accelerate.launch_command(accelerate.launch_command_parser().parse_args(argv))
+    try:
+        with _replaced(accelerate, "simple_launcher", exec_simple):
+            accelerate.launch_command(accelerate.launch_command_parser().parse_args(argv))
+    except ChildFailedError as e:
+        code = e.get_first_failure()[1].exitcode
+        return code if code > 0 else 128 - code  # a process killed by signal N reports -N
+    except SignalException as e:
+        return 128 + int(e.sigval)
+    return 0
 
 
 # -- console output --------------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     if watchdog:
         trainer.add_callback(watchdog)  # after the stop callback: its veto on saving a bad state wins
     resume = checkpoints.last_checkpoint(run.checkpoints_dir) if t.resume == "auto" else None
-    if resume:
+    if resume and state.is_main_process:
         print(f"[searchtune] resuming from {resume}")
     result = trainer.train(resume_from_checkpoint=resume)
     if (stop is not None and stop.signum) or (watchdog and watchdog.tripped):
@@ -80,8 +80,9 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
             raise UserError(f"training stopped: {watchdog.tripped}; the last good checkpoint is {last}. Lower "
                             "train.learning_rate, or tune train.watchdog (spike_factor, patience, enabled)",
                             code=ExitCode.DIVERGED)
-        print(f"[searchtune] {stop.name} at step {stop.stopped_at}: stopped with checkpoint {last}; resume with:\n"
-              f"  {resume_command}", file=sys.stderr, flush=True)
+        if state.is_main_process:
+            print(f"[searchtune] {stop.name} at step {stop.stopped_at}: stopped with checkpoint {last}; resume "
+                  f"with:\n  {resume_command}", file=sys.stderr, flush=True)
         return Trained(stopped_code=stop.code)
     eval_loss = trainer.evaluate()["eval_loss"] if eval_ds is not None else None
 
