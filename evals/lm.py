@@ -30,8 +30,23 @@ CPU_AUTO_BATCH = 32
 MAX_AUTO_BATCH = 64
 
 
-def request_key(context: str, gen_kwargs: dict) -> str:
-    return hashlib.sha256(json.dumps([context, gen_kwargs], sort_keys=True, default=str).encode()).hexdigest()
+def request_key(context: str, gen_kwargs: dict, repeat: int = 0) -> str:
+    """The cache key of a generation; `repeat` numbers the copies of a sampled request (a task's `repeats`), which
+    must each get their own sample."""
+    parts = [context, gen_kwargs] + ([repeat] if repeat else [])
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def request_keys(requests) -> list[str]:
+    seen: dict[str, int] = {}
+    keys = []
+    for req in requests:
+        key = request_key(*req.args)
+        if req.args[1].get("do_sample"):
+            seen[key] = seen.get(key, -1) + 1
+            key = request_key(*req.args, seen[key]) if seen[key] else key
+        keys.append(key)
+    return keys
 
 
 def _plain_chat(chat_history: list[dict], add_generation_prompt: bool) -> str:
@@ -143,7 +158,7 @@ class SearchtuneLM(LM):
 
         for req in requests:
             self._fit(req)
-        keys = [request_key(*req.args) for req in requests]
+        keys = request_keys(requests)
         pending: dict[str, tuple[str, dict]] = {}
         for key, req in zip(keys, requests):
             if key not in self._cache:

@@ -19,8 +19,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-# Name suffixes of the retrieval metrics of the raw utterance (floor) and the manual rewrite (ceiling).
-FLOOR, CEILING = "_raw", "_manual"
+# Name suffixes of the retrieval metrics of the raw utterance (floor) and the manual rewrite (ceiling), and of the share
+# of the floor-to-ceiling gap that the rewrite closes (evals.stats.gap_closed).
+FLOOR, CEILING, GAP = "_raw", "_manual", "_gap_closed"
 
 # Small on purpose: history_term_recall must keep entity and topic words ("opener", "crowns") and drop only
 # the function words that every turn shares.

@@ -6,6 +6,8 @@ Output folder:
   results.json       scores with 95% CIs, dataset fingerprints and decoding settings (the Hub model card reads it)
   predictions.jsonl  one line per example and task: prompt, input, reference, predictions, per-example scores
   report.md, report.html
+  runs/<task>.<system>.<retriever>.trec   retrieval tasks: TREC run files of each model variant (tuned, base) and of the
+                     raw utterance and the reference rewrite, for trec_eval or any other tool
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from finetune.core.errors import UserError
 from finetune.core.io import file_sha256
 from finetune.core.provenance import now, package_versions
 from finetune.core.run import PREDICTIONS_FILE, RunFolder, write_results
-from evals import predictions, registry, stats, tasks_manager
+from evals import benchmark, predictions, registry, stats, tasks_manager
 
 log = logging.getLogger("searchtune")
 
@@ -89,7 +91,8 @@ def evaluate(
            for variant, _ in variants}
     task_objs = loaded["tasks"]
     aggregates = {name: tasks_manager.aggregates(task) for name, task in task_objs.items()}
-    runs = {variant: {"scores": {name: [] for name in task_objs}, "results": {}, "seconds": 0.0}
+    runs = {variant: {"scores": {name: [] for name in task_objs}, "results": {}, "seconds": 0.0, "task_seconds": {},
+                      "retrieval": {name: [] for name in task_objs}}
             for variant, _ in variants}
     with predictions.streamed(output_dir / PREDICTIONS_FILE) as write:
         for kwargs, offset in _passes(loaded, limit, aggregates):
@@ -100,7 +103,11 @@ def evaluate(
                 with context():
                     outs[variant] = evaluator.evaluate(lm=lms[variant], bootstrap_iters=0, log_samples=True,
                                                        apply_chat_template=True, **kwargs)
-                runs[variant]["seconds"] += time.perf_counter() - started
+                seconds = time.perf_counter() - started
+                runs[variant]["seconds"] += seconds
+                if len(kwargs["task_dict"]["tasks"]) == 1:  # a pass of one task: its time is that task's
+                    (name,) = kwargs["task_dict"]["tasks"]
+                    runs[variant]["task_seconds"][name] = runs[variant]["task_seconds"].get(name, 0.0) + seconds
             for name in kwargs["task_dict"]["tasks"]:
                 tuned = _samples(outs["tuned"], name, offset)
                 base = _samples(outs["base"], name, offset) if baseline else None
@@ -109,6 +116,11 @@ def evaluate(
                     if samples is not None:
                         runs[variant]["scores"][name] += [_scores(s, aggregates[name]) for s in samples]
                         runs[variant]["results"][name] = outs[variant]["results"].get(name, {})
+                        runs[variant]["retrieval"][name] += [{"doc": s["doc"], "filtered_resps": s["filtered_resps"]}
+                                                             for s in samples if _judged(s)]
+    for variant, run in runs.items():
+        for name, samples in run["retrieval"].items():
+            benchmark.write_runs(output_dir / "runs", name, variant, samples)
 
     results = summarize(task_objs, runs, lms["tuned"].batch_size, data, model_info)
     write_results(output_dir, results)
@@ -138,6 +150,11 @@ def _passes(loaded: dict, limit: int | None, aggregates: dict) -> list[tuple[dic
     return out
 
 
+def _judged(sample: dict) -> bool:
+    """A sample of a retrieval task's judged turn (its doc names the benchmark)."""
+    return isinstance(sample.get("doc"), dict) and bool(sample["doc"].get("retrieval"))
+
+
 def _scores(sample: dict, aggregates: dict) -> dict:
     return {"doc_id": sample["doc_id"], **{m: sample.get(m) for m in aggregates}}
 
@@ -160,6 +177,9 @@ def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model
         entry = {
             "dataset": dataset_info(task, data, n=len(tuned_samples)),
             "decoding": decoding_info(task, batch_size),
+            # Generation and scoring of this task alone, per model variant (absent when tasks shared a pass).
+            "seconds": {variant: round(run["task_seconds"][name], 1) for variant, run in runs.items()
+                        if name in run["task_seconds"]},
             "metrics": stats.score_metrics(tuned_samples, aggregates, runs["tuned"]["results"].get(name, {}),
                                            task.higher_is_better()),
         }
@@ -193,7 +213,12 @@ def dataset_info(task, data: dict | None, n: int) -> dict:
     source = (task.config.dataset_kwargs or {}).get("source") if task.config.custom_dataset else None
     if source:
         path = registry.resolve_path(source, data)
-        return {"name": source, "path": str(path.resolve()), "sha256": file_sha256(path), "n": n}
+        info = {"name": source, "path": str(path.resolve()), "sha256": file_sha256(path), "n": n}
+        judged = registry.SOURCES[source].judged
+        for part in ("corpus", "qrels") if judged else ():
+            file = registry.resolve_path(f"{judged.prefix}_{part}", data)
+            info[part] = {"path": str(file.resolve()), "sha256": file_sha256(file)}
+        return info
     name = "/".join(x for x in (task.config.dataset_path, task.config.dataset_name) if x)
     return {"name": name, "path": name, "sha256": None, "n": n}
 
@@ -207,4 +232,7 @@ def decoding_info(task, batch_size: int) -> dict:
         "apply_chat_template": True,
         "batch_size": int(batch_size),
         "until": [until] if isinstance(until, str) else list(until),
+        **({"temperature": gen.get("temperature")} if gen.get("do_sample") else {}),
+        # Several generations per example (a task's `repeats`), e.g. rewrites fused at retrieval time.
+        **({"repeats": int(task.config.repeats)} if (task.config.repeats or 1) > 1 else {}),
     }

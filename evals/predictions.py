@@ -15,7 +15,7 @@ from finetune.core import io
 from finetune.core.run import read_predictions
 
 # Doc fields that are plumbing rather than model input.
-_NOT_INPUT = ("references", "source", "collection", "instruction")
+_NOT_INPUT = ("references", "source", "retrieval", "instruction")
 
 
 def _jsonable(value):

@@ -121,6 +121,13 @@ class Source(NamedTuple):
     # the judged collection searched with each rewrite.
     columns: dict | None = None
     judged: Judged | None = None
+    # Other tasks over the same data (e.g. `_multi`: several rewrites fused at retrieval time).
+    variants: tuple[str, ...] = ()
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """Every task that reports this source's examples."""
+        return (self.task, *self.variants)
 
     @property
     def bundled(self) -> bool:
@@ -150,9 +157,10 @@ SOURCES = {
     "cast2020": Source("searchtune_qr_cast2020", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
                        ("qid", "raw_utterance"), None, columns=CAST_COLUMNS, judged=CAST_MINI),
     "cast2020_even": Source("searchtune_qr_cast2020_even", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
-                            ("qid", "raw_utterance"), None, topics="even", columns=CAST_COLUMNS, judged=CAST_MINI),
+                            ("qid", "raw_utterance"), None, topics="even", columns=CAST_COLUMNS, judged=CAST_MINI,
+                            variants=("searchtune_qr_cast2020_even_multi",)),
     "retrieval": Source("searchtune_qr_retrieval", "query_rewrite", EXAMPLE / "conversations.jsonl", ("qid", "query"),
-                        None, columns={}, judged=EXAMPLE_JUDGED),
+                        None, columns={}, judged=EXAMPLE_JUDGED, variants=("searchtune_qr_retrieval_multi",)),
     "disflqa": Source("searchtune_qr_disflqa", "query_rewrite", "disfl-qa/dev.jsonl", ("disfluent", "original"),
                       _disflqa),
     "sum_sample": Source("searchtune_sum_sample", "summarize", SAMPLE_DATA / "summarize_heldout.jsonl",

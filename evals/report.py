@@ -16,7 +16,7 @@ from pathlib import Path
 
 from finetune.core import io
 from finetune.core.run import REPORT_FILES, Dataset, Results, Score, decoding_line
-from evals.metrics import CEILING, FLOOR
+from evals.metrics import CEILING, FLOOR, GAP
 
 # The per-example metric that orders wins and losses and feeds the scatter plot: the first one a task has.
 MAIN_METRICS = ("bm25_ndcg@3", "rougeL", "rouge1_recall", "exact_match", "acc_norm", "acc")
@@ -104,10 +104,37 @@ def _ci(score: Score | None) -> str:
 
 
 def _split(metrics: dict) -> tuple[list[str], list[str]]:
-    """(plain metrics, retrieval metrics that have a floor and a ceiling)."""
+    """(plain metrics, retrieval metrics that have a floor and a ceiling); their gap-closed shares go with the latter."""
     bounded = [m for m in metrics if m + FLOOR in metrics and m + CEILING in metrics]
-    hidden = {m + s for m in bounded for s in (FLOOR, CEILING)}
+    hidden = {m + s for m in bounded for s in (FLOOR, CEILING, GAP)}
     return [m for m in metrics if m not in bounded and m not in hidden], bounded
+
+
+GAP_MEASURE = "ndcg@3"  # the measure of the gap-closed bars and the per-turn gain plot
+
+
+def retrievers(metrics: dict) -> list[str]:
+    """Retrievers with a gap-closed share of GAP_MEASURE (`bm25_ndcg@3_gap_closed` -> bm25), in results order."""
+    suffix = f"_{GAP_MEASURE}{GAP}"
+    return [m[: -len(suffix)] for m in metrics if m.endswith(suffix)]
+
+
+def turn_number(qid) -> int | None:
+    """The turn of a conversation turn id (CAsT's `81_3` -> 3, 2022's `132_1-3` -> 3), None without one."""
+    tail = str(qid or "").rsplit("_", 1)[-1].rsplit("-", 1)[-1] if "_" in str(qid or "") else ""
+    return int(tail) if tail.isdigit() else None
+
+
+def per_turn_gain(task: str, predictions, retriever: str) -> list[tuple[float, float]]:
+    """(turn, mean of rewrite minus raw utterance on GAP_MEASURE) for each turn number of the task's examples."""
+    metric = f"{retriever}_{GAP_MEASURE}"
+    gains: dict[int, list[float]] = {}
+    for row in predictions:
+        scores = row.get("scores") or {}
+        turn = turn_number((row.get("input") or {}).get("qid"))
+        if row["task"] == task and turn is not None and None not in (scores.get(metric), scores.get(metric + FLOOR)):
+            gains.setdefault(turn, []).append(scores[metric] - scores[metric + FLOOR])
+    return [(float(t), sum(v) / len(v)) for t, v in sorted(gains.items())]
 
 
 def _dataset_line(dataset: Dataset) -> str:
@@ -178,16 +205,17 @@ def markdown(results: Results | dict, predictions: list[dict], labels: tuple[str
             lines.append(row)
         if bounded:
             lines += ["", "Retrieval over the judged collection: the raw utterance is the floor, the manual rewrite "
-                          "the ceiling.", ""]
+                          "the ceiling; gap closed = (system − floor) / (ceiling − floor), paired bootstrap interval.",
+                      ""]
             header = f"| metric | n | floor (raw utterance) | {b} |" + (f" {a} |" if base is not None else "") + \
-                " ceiling (manual rewrite) |"
+                f" ceiling (manual rewrite) | gap closed by {b} |"
             lines += [header, "|---" * (header.count("|") - 1) + "|"]
             for m in bounded:
                 row = (f"| {_name(m, metrics[m])} | {_n(metrics[m], entry.dataset)} | {_ci(metrics[m + FLOOR])} "
                        f"| {_ci(metrics[m])} |")
                 if base is not None:
                     row += f" {_ci(base.get(m))} |"
-                lines.append(row + f" {_ci(metrics[m + CEILING])} |")
+                lines.append(row + f" {_ci(metrics[m + CEILING])} | {_ci(metrics.get(m + GAP))} |")
         metric = main_metric(task, predictions)
         if base is not None and metric:
             wins, losses = swings(task, predictions, metric)
@@ -229,9 +257,9 @@ def _y_ticks(ticks, x: float, y) -> list[str]:
 
 
 def bar_panel(metric: str, bars: list[tuple[str, Score | None]], floor: Score | None = None,
-              ceiling: Score | None = None) -> str:
+              ceiling: Score | None = None, width: int = 220) -> str:
     """One metric: a bar per model with its CI as an error bar; dashed floor/ceiling lines when given."""
-    w, h, left, top, bottom = 220, 170, 40, 22, 28
+    w, h, left, top, bottom = width, 170, 40, 22, 28
     entries = [(label, e) for label, e in bars if e is not None]
     refs = [r for r in (floor, ceiling) if r is not None]
     top_value = max([e.ci_high or e.value for _, e in entries] + [r.value for r in refs] + [0])
@@ -378,12 +406,28 @@ def html_report(results: Results | dict, predictions: list[dict], log_history: l
         panels += [bar_panel(_name(m, metrics[m]), [(b, metrics.get(m)), (a, (base or {}).get(m))], metrics[m + FLOOR],
                              metrics[m + CEILING]) for m in bounded]
         out.append("<div class='panels'>" + "".join(panels) + "</div>")
+        names = retrievers(metrics)
+        if names:
+            gap = f"_{GAP_MEASURE}{GAP}"
+            bars = [(f"{r} {label}", scores.get(r + gap)) for r in names
+                    for label, scores in ((b, metrics), (a, base)) if scores is not None]
+            out += [f"<h3>Share of the raw-to-reference gap closed ({GAP_MEASURE})</h3>",
+                    "<p class='meta'>0 is the raw utterance (floor), 1 the reference rewrite (ceiling); whiskers: "
+                    "paired bootstrap over turns.</p>",
+                    bar_panel(f"{GAP_MEASURE} gap closed", bars, Score(0.0), Score(1.0), width=max(220, 90 * len(bars)))]
+            gains = {r: per_turn_gain(task, predictions, r) for r in names}
+            if any(gains.values()):
+                out += [f"<h3>Per-turn gain of {b} over the raw utterance ({GAP_MEASURE})</h3>",
+                        line_chart({r: pts for r, pts in gains.items() if pts},
+                                   f"{b} minus raw utterance, mean {GAP_MEASURE} per turn", "turn")]
         header = ["metric", "n", b] + ([a, f"{b} − {a} (paired)"] if base is not None else [])
         rows = [[_name(m, metrics[m]), _n(metrics[m], entry.dataset), _ci(metrics[m])]
                 + ([_ci(base.get(m)), _ci(comparison.get(m))] if base is not None else [])
                 for m in plain + bounded]
         rows += [[m + suffix, _n(metrics[m + suffix], entry.dataset), _ci(metrics[m + suffix])]
-                 + (["", ""] if base is not None else []) for m in bounded for suffix in (FLOOR, CEILING)]
+                 + ([_ci(base.get(m + suffix)), ""] if base is not None and suffix == GAP else
+                    ["", ""] if base is not None else [])
+                 for m in bounded for suffix in (FLOOR, CEILING, GAP) if m + suffix in metrics]
         out.append(_table(header, rows))
         metric = main_metric(task, predictions)
         if base is not None and metric:

@@ -6,6 +6,9 @@ Wilson score interval, which stays honest at small n and at 0 or 1, where a boot
 paired differences use Newcombe's hybrid score interval, built from the two Wilson intervals. Everything else is a
 percentile bootstrap over examples; corpus BLEU is bootstrapped from per-example sufficient statistics
 (`metrics.bleu_stats`), so 1,000 resamples cost 1,000 cheap BLEU formulas instead of 1,000 re-tokenizations.
+A retrieval measure with a floor (raw utterance) and a ceiling (reference rewrite) also gets the share of that gap the
+rewrite closes, (system - floor) / (ceiling - floor), with a paired bootstrap: each resample of turns re-averages all
+three, so the interval carries their correlation.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from evals.metrics import AGGREGATES, CEILING, FLOOR, bleu_aggregate, bleu_from_stats, mean_aggregate
+from evals.metrics import AGGREGATES, CEILING, FLOOR, GAP, bleu_aggregate, bleu_from_stats, mean_aggregate
 
 CONFIDENCE = 0.95
 
@@ -58,7 +61,41 @@ def score_metrics(samples: list[dict], aggregates: dict, lm_results: dict,
                            "interval": interval}
             if isinstance((higher_is_better or {}).get(metric), bool):
                 out[metric]["higher_is_better"] = higher_is_better[metric]
+    for metric in aggregates:
+        if aggregates[metric] == "mean" and aggregates.get(metric + FLOOR) and aggregates.get(metric + CEILING):
+            value, low, high, n = gap_closed(*([s.get(metric + suffix) for s in samples] for suffix in ("", FLOOR, CEILING)))
+            if _finite(value) is not None:
+                out[metric + GAP] = {"value": value, "ci_low": _finite(low), "ci_high": _finite(high), "n": n,
+                                     "interval": "bootstrap", "higher_is_better": True}
     return out
+
+
+def gap_closed(system, floor, ceiling, n_resamples: int = 1000, confidence: float = CONFIDENCE,
+               seed: int = 0) -> tuple[float, float, float, int]:
+    """(mean(system) - mean(floor)) / (mean(ceiling) - mean(floor)) over the examples scored on all three, its paired
+    percentile bootstrap interval, and that n. NaN where the ceiling does not beat the floor (no gap to close);
+    resamples without a gap are left out of the interval."""
+    rows = [row for row in zip(system, floor, ceiling) if None not in row]
+    if not rows:
+        return float("nan"), float("nan"), float("nan"), 0
+    data = np.asarray(rows, dtype=float)
+
+    def ratio(means: np.ndarray) -> np.ndarray:
+        gap = means[..., 2] - means[..., 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(gap > 0, (means[..., 0] - means[..., 1]) / gap, np.nan)
+
+    point = float(ratio(data.mean(axis=0)))
+    if not math.isfinite(point):
+        return point, float("nan"), float("nan"), len(rows)
+    rng = np.random.default_rng(seed)
+    block = max(1, _BLOCK_ELEMENTS // data.size)
+    ratios = np.concatenate([ratio(data[rng.integers(0, len(rows), size=(min(block, n_resamples - start), len(rows)))]
+                                   .mean(axis=1)) for start in range(0, n_resamples, block)])
+    ratios = ratios[np.isfinite(ratios)]
+    if len(ratios) == 0:
+        return point, float("nan"), float("nan"), len(rows)
+    return (point, *_interval(ratios, confidence), len(rows))
 
 
 def compare_metrics(base_samples: list[dict], tuned_samples: list[dict], aggregates: dict) -> dict:

@@ -159,11 +159,13 @@ def test_every_source_has_one_task_file_and_its_aggregations_are_registered_by_n
 
     from evals import tasks_manager
 
-    assert registry.task_names() == sorted(src.task for src in registry.SOURCES.values())
+    assert registry.task_names() == sorted(task for src in registry.SOURCES.values() for task in src.tasks)
     for key, src in registry.SOURCES.items():
         (path,) = registry.TASKS_DIR.rglob(f"{src.task}.yaml")
         assert path.parent.name == src.kind and (path.parent / "README.md").is_file()
         assert f"source: {key}\n" in path.read_text()
+        for variant in src.variants:  # a variant includes its source's task file
+            assert f"include: {src.task}.yaml\n" in (path.parent / f"{variant}.yaml").read_text()
     registry.register_aggregations()
     assert get_aggregation("searchtune_bleu") is registry.bleu and get_aggregation("searchtune_mean") is registry.mean
     assert get_aggregation("mean") is not registry.mean  # lm-eval's own aggregations are still there

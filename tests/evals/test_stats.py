@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -112,3 +114,16 @@ def test_floor_and_ceiling_metrics_are_not_compared():
     b = _samples({"ndcg": [0.3, 0.7], "ndcg" + metrics.FLOOR: [0.2, 0.2], "ndcg" + metrics.CEILING: [0.9, 0.9]})
     out = stats.paired_comparison(a, b, {m: "mean" for m in a[0] if m != "doc_id"})
     assert list(out) == ["ndcg"] and out["ndcg"]["delta"] == pytest.approx(0.2)
+
+
+def test_gap_closed_is_a_ratio_of_paired_means_with_a_paired_interval():
+    from evals.stats import gap_closed
+
+    # Floor 0.2, ceiling 0.6, system 0.4 on average: half the gap; a turn missing a score is left out.
+    system, floor, ceiling = [0.4, 0.5, 0.3, None], [0.2, 0.3, 0.1, 0.0], [0.6, 0.7, 0.5, 0.9]
+    value, low, high, n = gap_closed(system, floor, ceiling)
+    assert (value, n) == (pytest.approx(0.5), 3)
+    # Every turn closes exactly half its own gap, so every resample does too: the paired interval is a point.
+    assert low == pytest.approx(0.5) and high == pytest.approx(0.5)
+    # No gap (the ceiling does not beat the floor): undefined, not infinite.
+    assert math.isnan(gap_closed([0.5], [0.5], [0.5])[0])
