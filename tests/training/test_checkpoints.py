@@ -110,7 +110,8 @@ def test_fsdp_sharded_checkpoint_is_complete_and_each_part_is_checked(tmp_path, 
         (lambda p: (p / "optimizer_0" / ".metadata").unlink(), "optimizer_0/.metadata is missing"),
         (lambda p: (p / "pytorch_model_fsdp_0" / ".metadata").write_bytes(b"\x80\x04trunc"),
          "pytorch_model_fsdp_0/.metadata is unreadable"),
-        (lambda p: _truncate(p / "pytorch_model_fsdp_0" / "__0_0.distcp"), "pytorch_model_fsdp_0/__0_0.distcp is truncated"),
+        (lambda p: _truncate(p / "pytorch_model_fsdp_0" / "__0_0.distcp"),
+         "pytorch_model_fsdp_0/__0_0.distcp is truncated"),
         (lambda p: (p / "optimizer_0" / "__0_0.distcp").unlink(), "optimizer_0/__0_0.distcp is missing"),
         (lambda p: shutil.rmtree(p / "optimizer_0"), "optimizer_0/ is missing"),
         (lambda p: (p / "scheduler.pt").unlink(), "scheduler.pt is missing"),
@@ -144,7 +145,8 @@ def test_deepspeed_checkpoint_is_complete_and_each_part_is_checked(tmp_path, cap
     shard = DEEPSPEED_FILES[stage][-1]
     damages = [
         (lambda p: (p / "latest").unlink(), "latest is missing"),
-        (lambda p: (p / "latest").write_text("global_step999"), "latest names 'global_step999', which is not a folder here"),
+        (lambda p: (p / "latest").write_text("global_step999"),
+         "latest names 'global_step999', which is not a folder here"),
         (lambda p: (p / f"global_step{p.name.split('-')[1]}" / shard).unlink(),
          "holds the optim states of ranks [0], for 2 processes"),
         (lambda p: _truncate(p / f"global_step{p.name.split('-')[1]}" / shard), f"{shard} is truncated or unreadable"),
@@ -165,6 +167,7 @@ def test_a_staged_engine_checkpoint_is_committed(tmp_path, build):
     """Rank 0 commits what every rank staged; before issue 17 it raised here, and the other ranks hung."""
     staging = tmp_path / checkpoints.STAGING
     staged = build(staging)
-    trainer = SimpleNamespace(args=SimpleNamespace(save_total_limit=None), state=SimpleNamespace(best_model_checkpoint=None))
+    trainer = SimpleNamespace(args=SimpleNamespace(save_total_limit=None),
+                              state=SimpleNamespace(best_model_checkpoint=None))
     checkpoints.commit(trainer, staging, 4)
     assert not staged.exists() and checkpoints.last_checkpoint(tmp_path) == str(tmp_path / "checkpoint-4")
