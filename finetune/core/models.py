@@ -135,8 +135,8 @@ def load_base_model(
         # uint8 ones whole on every rank) and ZeRO-3 partitions parameters of the model's one dtype. One GPU computes
         # the same either way.
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute,
-            bnb_4bit_quant_storage=compute,
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=compute, bnb_4bit_quant_storage=compute,
         )
     if device_map is not None:
         kwargs["device_map"] = device_map
