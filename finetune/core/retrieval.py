@@ -8,7 +8,9 @@ Relevance convention (graded judgements, e.g. CAsT's 0 "fails to meet" .. 4 "ful
 - Binary measures (MRR@10, recall) count a passage as relevant when its grade >= `rel`, default REL = 2: the CAsT
   track convention, where "slightly meets" (1) is not relevant (ir-measures' `rel=`, trec_eval's `-l 2`).
 - A measure is None for a query where it is undefined: nDCG when no judged passage has a positive grade, a binary
-  measure when none reaches `rel`. Averages skip such queries (trec_eval would count them as zeros).
+  measure when none reaches `rel`. Averages skip such queries (trec_eval would count them as zeros). A judged query
+  whose ranking is empty (BM25 shares no term with it) scores 0, as `trec_eval -c` counts it; its run file has no
+  line for it.
 
 Rankings break score ties the way trec_eval does (higher docid first), so a run file read by trec_eval, or by any
 tool that sorts it the same way, ranks exactly the passages scored here.

@@ -46,10 +46,11 @@ def test_example_set_eval_writes_run_files_gap_closed_and_plots(tmp_path, monkey
         for line in (out / "runs" / f"searchtune_qr_retrieval.raw.{name}.trec").read_text().splitlines():
             qid, _, pid, rank, score, _ = line.split()
             run.setdefault(qid, {})[pid] = float(score)
-        assert len(run) == 33 and all(len(docs) <= 100 for docs in run.values())
+        assert len(run) >= 30 and all(len(docs) <= 100 for docs in run.values())
         evaluated = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut.3", "recall.10"}, relevance_level=2).evaluate(run)
         for measure, key in (("ndcg@3", "ndcg_cut_3"), ("recall@10", "recall_10")):
-            expected = sum(v[key] for v in evaluated.values()) / len(evaluated)
+            # Over all 33 judged turns, a turn BM25 finds nothing for counting 0, as `trec_eval -c` averages.
+            expected = sum(v[key] for v in evaluated.values()) / 33
             assert metrics[f"{name}_{measure}_raw"]["value"] == pytest.approx(expected, abs=1e-9)
     # Gap closed from the per-turn scores: (system - floor) / (ceiling - floor) of the means, with its interval.
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
