@@ -78,9 +78,10 @@ def reported_turns_in_training(recipe: Recipe) -> list[str]:
 
     reported = {}
     for key, src in SOURCES.items():
-        if src.task in recipe.eval.tasks and src.kind == "query_rewrite" and "qid" in src.required:
+        named = [task for task in src.tasks if task in recipe.eval.tasks]
+        if named and src.kind == "query_rewrite" and "qid" in src.required:
             _, docs = read_rows(key)
-            reported[src.task] = {topic_number(d["qid"]) for d in docs} - {None}
+            reported[named[0]] = {topic_number(d["qid"]) for d in docs} - {None}
     if not reported:
         return []
     problems = []

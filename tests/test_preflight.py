@@ -50,11 +50,12 @@ def test_odd_topics_train_and_even_topics_report(data_root, tmp_path):
 
 
 @pytest.mark.parametrize("override", ["data.train.0.topics=all", "data.train.0.topics=even",
-                                      "eval.tasks=[searchtune_qr_cast2020]"])
+                                      "eval.tasks=[searchtune_qr_cast2020]",
+                                      "data.train.0.topics=all eval.tasks=[searchtune_qr_cast2020_even_multi]"])
 def test_training_on_a_reported_topic_is_refused(data_root, tmp_path, override):
     with pytest.raises(UserError, match=r"r.yaml:\d+: `data.train.0`: trains on topics 8[12].*, which eval task "
-                                        r"searchtune_qr_cast2020(_even)? reports"):
-        preflight(recipe(tmp_path, override))
+                                        r"searchtune_qr_cast2020(_even)?(_multi)? reports"):
+        preflight(recipe(tmp_path, *override.split()))
 
 
 def test_an_sft_recipe_is_held_to_the_same_split(data_root, tmp_path):
