@@ -57,7 +57,7 @@ def test_eval_cli_end_to_end_with_offline_wandb(tmp_path, tiny_model_dir, qr_row
     assert set(results["timing"]) == {"tuned"} and results["timing"]["tuned"]["examples"] == 4
     assert results["timing"]["tuned"]["seconds"] > 0
     task = results["tasks"]["searchtune_qr_sample"]
-    assert set(task) == {"dataset", "decoding", "metrics"}
+    assert set(task) == {"dataset", "decoding", "metrics", "seconds"} and task["seconds"]["tuned"] > 0
     assert task["dataset"]["n"] == 4 and task["dataset"]["path"] == str(data) and len(task["dataset"]["sha256"]) == 64
     assert task["decoding"] == {"do_sample": False, "max_new_tokens": 64, "apply_chat_template": True, "batch_size": 16,
                                 "until": task["decoding"]["until"]}
