@@ -38,8 +38,8 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     from accelerate import PartialState
     from transformers import set_seed
 
-    from finetune.core import compat, io, models, provenance, tracking
-    from finetune.training import callbacks, checkpoints, data
+    from finetune.core import compat, models, provenance, tracking
+    from finetune.training import callbacks, data
 
     state = PartialState()
     run = RunFolder(out)
@@ -61,28 +61,9 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     t = recipe.train
     trainer = build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out, report_to,
                             callbacks=[callbacks.RecipeToWandb(to_yaml(recipe))], args=args)
-    trainer.remove_callback(callbacks.ProgressCallback)  # SummaryLine is the progress bar
-    trainer.add_callback(callbacks.SummaryLine())
-    checkpoints.stage_saves(trainer)
-    if stop is not None:
-        trainer.add_callback(stop)
     watchdog = callbacks.Watchdog(t.watchdog.spike_factor, t.watchdog.patience) if t.watchdog.enabled else None
-    if watchdog:
-        trainer.add_callback(watchdog)  # after the stop callback: its veto on saving a bad state wins
-    resume = checkpoints.last_checkpoint(run.checkpoints_dir) if t.resume == "auto" else None
-    if resume and state.is_main_process:
-        print(f"[searchtune] resuming from {resume}")
-    result = trainer.train(resume_from_checkpoint=resume)
-    if (stop is not None and stop.signum) or (watchdog and watchdog.tripped):
-        tracking.finish()
-        last = checkpoints.last_checkpoint(run.checkpoints_dir)
-        if watchdog and watchdog.tripped:
-            raise UserError(f"training stopped: {watchdog.tripped}; the last good checkpoint is {last}. Lower "
-                            "train.learning_rate, or tune train.watchdog (spike_factor, patience, enabled)",
-                            code=ExitCode.DIVERGED)
-        if state.is_main_process:
-            print(f"[searchtune] {stop.name} at step {stop.stopped_at}: stopped with checkpoint {last}; resume "
-                  f"with:\n  {resume_command}", file=sys.stderr, flush=True)
+    result = fit(trainer, recipe, run, stop, watchdog, resume_command)
+    if result is None:
         return Trained(stopped_code=stop.code)
     eval_loss = trainer.evaluate()["eval_loss"] if eval_ds is not None else None
 
@@ -170,6 +151,41 @@ def training_args(recipe, out: Path, report_to="none", has_eval: bool = True):
         config.activation_checkpointing_kwargs = config.gradient_checkpointing_kwargs = {
             **(config.activation_checkpointing_kwargs or {}), "use_reentrant": True}
     return config
+
+
+def fit(trainer, recipe, run: RunFolder, stop, watchdog, resume_command: str):
+    """Run a Trainer the searchtune way (sft here; dpo and grpo too): progress lines, atomic checkpoints, the stop
+    signal, the watchdog, resume from the newest complete checkpoint under train.resume=auto. Returns the TrainOutput,
+    or None when a signal stopped the run (with a checkpoint, and the command that resumes it printed)."""
+    from accelerate import PartialState
+
+    from finetune.core import tracking
+    from finetune.training import callbacks, checkpoints
+
+    main = PartialState().is_main_process
+    trainer.remove_callback(callbacks.ProgressCallback)  # SummaryLine is the progress bar
+    trainer.add_callback(callbacks.SummaryLine())
+    checkpoints.stage_saves(trainer)
+    if stop is not None:
+        trainer.add_callback(stop)
+    if watchdog:
+        trainer.add_callback(watchdog)  # after the stop callback: its veto on saving a bad state wins
+    resume = checkpoints.last_checkpoint(run.checkpoints_dir) if recipe.train.resume == "auto" else None
+    if resume and main:
+        print(f"[searchtune] resuming from {resume}")
+    result = trainer.train(resume_from_checkpoint=resume)
+    if (stop is not None and stop.signum) or (watchdog and watchdog.tripped):
+        tracking.finish()
+        last = checkpoints.last_checkpoint(run.checkpoints_dir)
+        if watchdog and watchdog.tripped:
+            raise UserError(f"training stopped: {watchdog.tripped}; the last good checkpoint is {last}. Lower "
+                            "train.learning_rate, or tune train.watchdog (spike_factor, patience, enabled)",
+                            code=ExitCode.DIVERGED)
+        if main:
+            print(f"[searchtune] {stop.name} at step {stop.stopped_at}: stopped with checkpoint {last}; resume "
+                  f"with:\n  {resume_command}", file=sys.stderr, flush=True)
+        return None
+    return result
 
 
 def build_trainer(recipe, model, tokenizer, train_ds, eval_ds, out: Path, report_to="none", callbacks=(), args=None):

@@ -62,7 +62,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = ""):
                                   "rejected": p["rejected"]} for p in pairs])
     dpo = build(DPOTrainer, recipe, model, tokenizer, args, train_dataset=dataset)
     watchdog = watchdog_for(recipe)
-    result = fit(dpo, recipe, run, stop, watchdog, resume_command)
+    result = trainer.fit(dpo, recipe, run, stop, watchdog, resume_command)
     if result is None:
         return trainer.Trained(stopped_code=stop.code)
     method = {"name": "dpo", "init_adapter": recipe.train.init_adapter, "beta": args.beta, "loss_type": args.loss_type,
@@ -184,37 +184,6 @@ def watchdog_for(recipe):
 
     w = recipe.train.watchdog
     return callbacks.Watchdog(w.spike_factor, w.patience) if w.enabled else None
-
-
-def fit(trl_trainer, recipe, run: RunFolder, stop, watchdog, resume_command: str):
-    """Train as the sft path does: progress lines, atomic checkpoints, the stop signal, the watchdog, resume from the
-    newest complete checkpoint under train.resume=auto. Returns the TrainOutput, or None when a signal stopped the
-    run (with a checkpoint, and the command that resumes it printed)."""
-    from finetune.core import tracking
-    from finetune.training import callbacks, checkpoints
-
-    trl_trainer.remove_callback(callbacks.ProgressCallback)
-    trl_trainer.add_callback(callbacks.SummaryLine())
-    checkpoints.stage_saves(trl_trainer)
-    if stop is not None:
-        trl_trainer.add_callback(stop)
-    if watchdog:
-        trl_trainer.add_callback(watchdog)  # after the stop callback: its veto on saving a bad state wins
-    resume = checkpoints.last_checkpoint(run.checkpoints_dir) if recipe.train.resume == "auto" else None
-    if resume:
-        print(f"[searchtune] resuming from {resume}")
-    result = trl_trainer.train(resume_from_checkpoint=resume)
-    if (stop is not None and stop.signum) or (watchdog and watchdog.tripped):
-        tracking.finish()
-        last = checkpoints.last_checkpoint(run.checkpoints_dir)
-        if watchdog and watchdog.tripped:
-            raise UserError(f"training stopped: {watchdog.tripped}; the last good checkpoint is {last}. Lower "
-                            "train.learning_rate, or tune train.watchdog (spike_factor, patience, enabled)",
-                            code=ExitCode.DIVERGED)
-        print(f"[searchtune] {stop.name} at step {stop.stopped_at}: stopped with checkpoint {last}; resume with:\n"
-              f"  {resume_command}", file=sys.stderr, flush=True)
-        return None
-    return result
 
 
 def finish(trl_trainer, result, recipe, run: RunFolder, tokenizer, checkpoint, timing, train_rows: int, method: dict):

@@ -68,7 +68,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = ""):
                      reward_funcs=reward_function(reward))
     grpo.add_callback(RewardLine())
     watchdog = FiniteWatchdog() if t.watchdog.enabled else None
-    result = dpo.fit(grpo, recipe, run, stop, watchdog, resume_command)
+    result = trainer.fit(grpo, recipe, run, stop, watchdog, resume_command)
     if result is None:
         return trainer.Trained(stopped_code=stop.code)
     method = {"name": "grpo", "init_adapter": t.init_adapter, "beta": args.beta, "loss_type": args.loss_type,
