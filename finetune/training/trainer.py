@@ -38,7 +38,7 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     from accelerate import PartialState
     from transformers import set_seed
 
-    from finetune.core import compat, models, provenance, tracking
+    from finetune.core import compat, models, provenance
     from finetune.training import callbacks, data
 
     state = PartialState()
@@ -71,24 +71,38 @@ def train(recipe, out: Path, report_to, stop=None, resume_command: str = "") -> 
     manifest = None
     if state.is_main_process:
         run.write_log_history(trainer.state.log_history)
-        runtime = result.metrics.get("train_runtime") or (time.time() - t0)
-        tokens = trainer.state.num_input_tokens_seen
-        manifest = Manifest(
-            task=recipe.data.task,
-            base_model=BaseModelInfo(recipe.model.name, recipe.model.gguf_file, resolved_path=checkpoint),
-            packages=provenance.package_versions(), git_commit=commit, git_dirty=dirty,
-            data=[DataSource.from_dict(s) for s in stats.sources], train_rows=stats.train_rows, eval_rows=stats.eval_rows,
+        manifest = build_manifest(
+            trainer, result, recipe, checkpoint, (started, t0, commit, dirty), stats.sources,
+            train_rows=stats.train_rows, eval_rows=stats.eval_rows, eval_loss=eval_loss,
             data_stats={k: v for k, v in vars(stats).items() if k != "sources"},
-            seed=t.seed, hardware=Hardware.from_dict(provenance.hardware()), world_size=state.num_processes,
-            started_at=started, finished_at=provenance.now(), train_runtime_s=round(runtime, 2),
-            global_steps=trainer.state.global_step, train_loss=result.training_loss, eval_loss=eval_loss,
-            train_tokens=tokens, tokens_per_second=round(tokens / runtime, 1) if runtime else None,
-            wandb=WandbInfo.from_dict(tracking.run_info()),
         )
         run.write_manifest(manifest)
         print(f"[searchtune] adapter saved to {run.adapter_dir}: train loss {result.training_loss:.4f}, "
-              f"{manifest.tokens_per_second} tokens/s over {runtime:.0f}s")
+              f"{manifest.tokens_per_second} tokens/s over {manifest.train_runtime_s:.0f}s")
     return Trained(trainer.model, tokenizer, manifest)
+
+
+def build_manifest(hf_trainer, result, recipe, checkpoint, timing, sources: list[dict], **fields) -> Manifest:
+    """The manifest of a finished training (sft, dpo, grpo): provenance, hardware, speed and W&B, plus `fields`, the
+    method's own. `timing`: (started, t0, commit, dirty), taken when the run started."""
+    from accelerate import PartialState
+
+    from finetune.core import provenance, tracking
+
+    started, t0, commit, dirty = timing
+    runtime = result.metrics.get("train_runtime") or (time.time() - t0)
+    tokens = hf_trainer.state.num_input_tokens_seen
+    return Manifest(
+        task=recipe.data.task,
+        base_model=BaseModelInfo(recipe.model.name, recipe.model.gguf_file, resolved_path=checkpoint),
+        packages=provenance.package_versions(), git_commit=commit, git_dirty=dirty,
+        data=[DataSource.from_dict(s) for s in sources], seed=recipe.train.seed,
+        hardware=Hardware.from_dict(provenance.hardware()), world_size=PartialState().num_processes,
+        started_at=started, finished_at=provenance.now(), train_runtime_s=round(runtime, 2),
+        global_steps=hf_trainer.state.global_step, train_loss=result.training_loss,
+        train_tokens=tokens, tokens_per_second=round(tokens / runtime, 1) if runtime else None,
+        wandb=WandbInfo.from_dict(tracking.run_info()), **fields,
+    )
 
 
 def save_adapter(trainer, folder: Path) -> None:

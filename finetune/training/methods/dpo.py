@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -145,9 +144,9 @@ def trl_prompt(tokenizer, text: str) -> str:
     bos = tokenizer.bos_token
     if bos and text.startswith(bos) and tokenizer(text[len(bos):])["input_ids"] == wanted:
         return text[len(bos):]
-    raise UserError(f"model.name: its tokenizer adds special tokens around every text that its chat template does not "
-                    f"write, so TRL would train dpo/grpo on a prompt other than the training prompt; use "
-                    f"train.method=best_of_n or sft with this model", code=ExitCode.USAGE)
+    raise UserError("model.name: its tokenizer adds special tokens around every text that its chat template does not "
+                    "write, so TRL would train dpo/grpo on a prompt other than the training prompt; use "
+                    "train.method=best_of_n or sft with this model", code=ExitCode.USAGE)
 
 
 def method_args(recipe, out: Path, report_to, config_class, **settings):
@@ -191,11 +190,8 @@ def finish(trl_trainer, result, recipe, run: RunFolder, tokenizer, checkpoint, t
     as the sft path does; the Trained model goes on to the eval. `timing`: (started, t0, commit, dirty) at start."""
     from accelerate import PartialState
 
-    from finetune.core import provenance, tracking
-    from finetune.core.run import BaseModelInfo, DataSource, Hardware, Manifest, WandbInfo
     from finetune.training import data, trainer
 
-    started, t0, commit, dirty = timing
     model = trl_trainer.accelerator.unwrap_model(trl_trainer.model)
     if "ref" in getattr(model, "peft_config", {}):
         model.delete_adapter("ref")  # TRL's frozen copy of init_adapter, the reference: not part of what was trained
@@ -205,20 +201,9 @@ def finish(trl_trainer, result, recipe, run: RunFolder, tokenizer, checkpoint, t
         sources = data.DataStats()
         data.load_records(recipe, sources)
         run.write_log_history(trl_trainer.state.log_history)
-        runtime = result.metrics.get("train_runtime") or (time.time() - t0)
-        tokens = trl_trainer.state.num_input_tokens_seen
-        manifest = Manifest(
-            task=recipe.data.task,
-            base_model=BaseModelInfo(recipe.model.name, recipe.model.gguf_file, resolved_path=checkpoint),
-            packages=provenance.package_versions(), git_commit=commit, git_dirty=dirty,
-            data=[DataSource.from_dict(s) for s in sources.sources], train_rows=train_rows,
-            seed=recipe.train.seed, hardware=Hardware.from_dict(provenance.hardware()), world_size=state.num_processes,
-            started_at=started, finished_at=provenance.now(), train_runtime_s=round(runtime, 2),
-            global_steps=trl_trainer.state.global_step, train_loss=result.training_loss,
-            train_tokens=tokens, tokens_per_second=round(tokens / runtime, 1) if runtime else None,
-            method=method, wandb=WandbInfo.from_dict(tracking.run_info()),
-        )
+        manifest = trainer.build_manifest(trl_trainer, result, recipe, checkpoint, timing, sources.sources,
+                                          train_rows=train_rows, method=method)
         run.write_manifest(manifest)
         print(f"[searchtune] {method['name']}: adapter saved to {run.adapter_dir}: train loss "
-              f"{result.training_loss:.4f}, {manifest.tokens_per_second} tokens/s over {runtime:.0f}s")
+              f"{result.training_loss:.4f}, {manifest.tokens_per_second} tokens/s over {manifest.train_runtime_s:.0f}s")
     return trainer.Trained(trl_trainer.model, tokenizer, manifest)
