@@ -19,6 +19,7 @@ from pathlib import Path
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 
+from finetune.core import journal
 from finetune.core.prompts import fit_prompt, render_prompt
 from evals import registry
 
@@ -129,28 +130,13 @@ class SearchtuneLM(LM):
     # ------------------------------------------------------------------------------------ generation
 
     def _read_cache(self) -> dict[str, str]:
-        cache = {}
-        if not (self.cache_file and self.cache_file.is_file()):
-            return cache
-        text = self.cache_file.read_text(encoding="utf-8")
-        for line in text.splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by the interruption we are resuming from
-                continue
-            cache[row["key"]] = row["output"]
-        if text and not text.endswith("\n"):
-            with self.cache_file.open("a", encoding="utf-8") as f:
-                f.write("\n")  # so the next result does not land on the cut-short line
-        return cache
+        return journal.read(self.cache_file) if self.cache_file else {}
 
     def _append_cache(self, rows: list[tuple[str, str]]) -> None:
         for key, output in rows:
             self._cache[key] = output
         if self.cache_file:
-            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-            with self.cache_file.open("a", encoding="utf-8") as f:
-                f.writelines(json.dumps({"key": k, "output": o}, ensure_ascii=False) + "\n" for k, o in rows)
+            journal.append(self.cache_file, rows)
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
         import torch
