@@ -1,0 +1,35 @@
+"""`searchtune chat RUN [--base]`: type a conversation (or paste a document) and see the run's rewrite (or summary)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from finetune.cli import run_dir_argument
+
+HELP = "try a run in the terminal: type a conversation and see each rewrite, or paste a document for its summary"
+
+
+def add_arguments(parser) -> None:
+    run_dir_argument(parser)
+    parser.add_argument("--base", action="store_true", help="show the base model's prediction beside the tuned one")
+    parser.add_argument("--engine", default="transformers", help="inference engine (default: transformers)")
+    parser.add_argument("--max-new-tokens", type=int, metavar="N",
+                        help="longest prediction in tokens (default: the eval's, 64 for rewrites, 128 for summaries)")
+
+
+def run(args) -> int:
+    from finetune.core.errors import UserError
+    from finetune.serving import chat, predict
+    from finetune.serving.engines import open_engine
+
+    if args.max_new_tokens is not None and args.max_new_tokens < 1:
+        raise UserError(f"--max-new-tokens {args.max_new_tokens}: use a positive number")
+    task, _ = predict.run_settings(args.run_dir)
+    engines = {"tuned": open_engine(Path(args.run_dir), args.engine)}
+    try:
+        if args.base:
+            engines["base"] = open_engine(Path(args.run_dir), args.engine, base=True)
+        return chat.chat(engines, task, predict.decoding_for(task, args.max_new_tokens))
+    finally:
+        for engine in engines.values():
+            engine.close()
