@@ -1,4 +1,5 @@
-"""Secrets: the Hub and W&B tokens, read from the environment only and kept out of everything a run writes.
+"""Secrets: the Hub and W&B tokens and the server's API key, read from the environment only and kept out of everything
+a run writes.
 
 Recipes cannot interpolate them (`${oc.env:HF_TOKEN}` is refused), and the run folder's text files are written
 through `redact`, so a token pasted into a recipe field still never lands on disk.
@@ -10,7 +11,7 @@ import os
 import re
 from typing import Iterable
 
-ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "WANDB_API_KEY")
+ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "WANDB_API_KEY", "SEARCHTUNE_API_KEY")  # the last: `serve`'s key
 # Shorter values are not credentials, and replacing them would mangle ordinary text.
 MIN_LENGTH = 8
 MASK = "<redacted>"

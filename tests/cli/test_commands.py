@@ -20,7 +20,8 @@ RECIPE = "recipes/query_rewrite/smollm2-135m-lora.yaml"
 # Each command with the smallest valid arguments (parsing only: nothing runs).
 ARGS = {"validate": [RECIPE], "show": [RECIPE], "schema": [], "preview": [RECIPE], "train": [RECIPE],
         "eval": ["--model", "m"], "merge": ["runs/x"], "push": ["runs/x"],
-        "predict": ["runs/x", "--input", "in.jsonl", "--output", "out.jsonl"], "chat": ["runs/x"]}
+        "predict": ["runs/x", "--input", "in.jsonl", "--output", "out.jsonl"], "chat": ["runs/x"],
+        "serve": ["runs/x"]}
 
 
 def test_every_command_module_has_the_interface():
