@@ -202,3 +202,23 @@ def test_summarize_rows_need_a_document_and_take_an_optional_focus(tmp_path):
     assert tab.column == "summary"
     with pytest.raises(Exception, match=r"docs.jsonl:1: missing field `document`"):
         predict.read_table(path, "summarize", {})
+
+
+def test_num_processes_relaunches_under_accelerate_with_the_same_arguments(tmp_path, monkeypatch, capsys, no_model):
+    from finetune.cli import train
+
+    run = make_run_dir(tmp_path)
+    good = write_jsonl(tmp_path / "in.jsonl", QR_ROWS)
+    launched = []
+    monkeypatch.setattr(train, "visible_gpus", lambda: 0)
+    monkeypatch.setattr(train, "accelerate_launch", lambda argv: launched.append(argv) or 0)
+    assert main(["predict", str(run), "--input", str(good), "--output", str(tmp_path / "o.csv"), "--columns",
+                 "query=utterance", "history=context", "--limit", "3", "--num-processes", "2"]) == 0
+    [argv] = launched
+    assert argv[:2] == ["--config_file", str(train.accelerate_config("multi_cpu"))]
+    assert argv[argv.index("--num_processes") + 1] == "2"
+    script = argv[argv.index("-m"):]
+    assert script == ["-m", "finetune.cli", "predict", str(run), "--input", str(good), "--output",
+                      str(tmp_path / "o.csv"), "--engine", "transformers", "--batch-size", "16", "--columns",
+                      "query=utterance", "history=context", "--limit", "3"]
+    assert "[searchtune] accelerate launch" in capsys.readouterr().out
