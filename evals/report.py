@@ -16,7 +16,7 @@ from pathlib import Path
 
 from finetune.core import io
 from finetune.core.run import REPORT_FILES, Dataset, Results, Score, decoding_line
-from evals.metrics import CEILING, FLOOR, GAP
+from evals.metrics import CEILING, FLOOR, GAP, ROUGE_PROTOCOLS, rouge_protocol, unsupported_spans
 
 # The per-example metric that orders wins and losses and feeds the scatter plot: the first one a task has.
 MAIN_METRICS = ("bm25_ndcg@3", "rougeL", "rouge1_recall", "exact_match", "acc_norm", "acc")
@@ -176,6 +176,35 @@ def swings(task: str, predictions, metric: str) -> tuple[list[tuple], list[tuple
     return wins, losses
 
 
+def protocol_line(metrics: dict) -> str | None:
+    """Which reference protocol each ROUGE name of a task stands for (None for a task without ROUGE)."""
+    used = {rouge_protocol(m) for m in metrics}
+    named = {suffix: text for suffix, text in ROUGE_PROTOCOLS.items() if text in used}
+    if not named:
+        return None
+    return "ROUGE protocol: " + "; ".join(f"`rouge*{suffix}` {text}" for suffix, text in named.items())
+
+
+def unsupported_examples(task: str, predictions) -> list[tuple[dict, list[str], list[str] | None]]:
+    """Up to TOP_N summaries of a task with numbers or capitalized spans missing from the source (the faithfulness
+    metric's misses): (row, the tuned summary's spans, the base summary's or None without a base)."""
+    out = []
+    for row in predictions:
+        given = row.get("input")
+        if row["task"] != task or not isinstance(given, dict) or not isinstance(given.get("document"), str):
+            continue
+        if not isinstance(row.get("prediction"), str):
+            continue
+        tuned = unsupported_spans(row["prediction"], given["document"])
+        base = row.get("baseline_prediction")
+        base = unsupported_spans(base, given["document"]) if isinstance(base, str) else None
+        if tuned or base:
+            out.append((row, tuned, base))
+            if len(out) == TOP_N:
+                break
+    return out
+
+
 # ---------------------------------------------------------------------------------------- markdown
 
 
@@ -194,7 +223,9 @@ def markdown(results: Results | dict, predictions: list[dict], labels: tuple[str
         task, metrics, comparison = entry.name, entry.metrics, entry.comparison
         base = entry.baseline if entry.has_baseline else None
         lines += [f"## {task}", "", f"- Data: {_dataset_line(entry.dataset)}",
-                  f"- Decoding: {decoding_line(entry.decoding)}", ""]
+                  f"- Decoding: {decoding_line(entry.decoding)}"]
+        protocol = protocol_line(metrics)
+        lines += [f"- {protocol}", ""] if protocol else [""]
         plain, bounded = _split(metrics)
         header = f"| metric | n | {b} |" + (f" {a} | {b} − {a} (paired) |" if base is not None else "")
         lines += [header, "|---" * (header.count("|") - 1) + "|"]
@@ -230,6 +261,14 @@ def markdown(results: Results | dict, predictions: list[dict], labels: tuple[str
                         f"| {row['doc_id']} | {delta:+.3g} | {_md_cell(_input_text(row))} | {_md_cell(row['reference'])} "
                         f"| {_md_cell(row['baseline_prediction'])} | {_md_cell(row['prediction'])} |"
                     )
+        unsupported = unsupported_examples(task, predictions)
+        if unsupported:
+            lines += ["", "### Unsupported spans (numbers and capitalized spans not found in the source)", "",
+                      f"| doc | {b} summary | unsupported in {b} |" + (f" unsupported in {a} |" if base is not None else ""),
+                      "|---|---|---|" + ("---|" if base is not None else "")]
+            for row, tuned, other in unsupported:
+                line = f"| {row['doc_id']} | {_md_cell(row['prediction'])} | {_md_cell(', '.join(tuned) or '—')} |"
+                lines.append(line + (f" {_md_cell(', '.join(other or []) or '—')} |" if base is not None else ""))
         lines.append("")
     return "\n".join(lines)
 

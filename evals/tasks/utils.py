@@ -82,6 +82,8 @@ def process_summary(doc: dict, results: list[str]) -> dict:
     refs = doc["references"]
     return {
         **metrics.rouge(pred, refs),
+        **metrics.rouge(pred, refs, protocol="_first"),
+        "faithfulness": metrics.faithfulness(pred, doc["document"]),
         "gen_length": float(metrics.word_count(pred)),
         "compression_ratio": metrics.compression_ratio(doc["document"], pred),
         "semantic_similarity": metrics.semantic_similarity([pred], [refs])[0],

@@ -191,3 +191,20 @@ def test_recipe_instructions_map_training_sources_to_eval_sources():
     qr_mixture = yaml.safe_load((REPO / "recipes" / "query_rewrite" / "mixture-smollm2-135m-lora.yaml").read_text())
     qr_mixture["data"]["instruction"] = "Rewrite."
     assert registry.recipe_instructions(qr_mixture) == {"canard": "Rewrite.", "cast2020": "Rewrite.", "cast2020_even": "Rewrite.", "disflqa": "Rewrite."}
+
+
+def test_process_summary_scores_both_rouge_protocols_and_faithfulness(monkeypatch):
+    from evals import metrics
+    from evals.tasks import utils
+
+    monkeypatch.setattr(metrics, "semantic_similarity", lambda preds, refs: [0.0] * len(preds))
+    doc = {"document": "Bob moved the meeting to Friday.", "references": ["The meeting moved.", "Bob moved it to Friday."]}
+    scores = utils.process_summary(doc, [" Bob moved it to Friday, says Ann. "])
+    assert scores["rouge1_first"] == metrics.rouge("Bob moved it to Friday, says Ann.", doc["references"][:1])["rouge1"]
+    assert scores["rouge1"] > scores["rouge1_first"]
+    assert scores["faithfulness"] == pytest.approx(100 * 2 / 3)  # Ann is not in the source
+    from evals import tasks_manager
+
+    configured = tasks_manager.configured_aggregates("searchtune_sum_dialogsum")
+    assert {"rouge1", "rouge1_first", "rougeL_first", "faithfulness"} <= configured.keys()
+    assert set(configured) <= set(scores)

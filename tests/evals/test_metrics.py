@@ -131,3 +131,34 @@ def test_semantic_similarity():
     assert scores[0] == pytest.approx(100.0, abs=0.01)
     assert scores[1] < 50
     assert metrics.semantic_similarity([], []) == []
+
+
+def test_first_reference_rouge_matches_rouge_score_on_the_first_reference_alone():
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    pred = "Bob moves the meeting to Friday at noon."
+    refs = ["The meeting is moved.", "Bob moves the meeting to Friday at noon."]  # the second matches exactly
+    first = metrics.rouge(pred, refs, protocol="_first")
+    for key in ("rouge1", "rouge2", "rougeL"):
+        assert first[key + "_first"] == pytest.approx(scorer.score(refs[0], pred)[key].fmeasure * 100)
+    best = metrics.rouge(pred, refs)
+    assert best["rouge1"] == pytest.approx(100.0) and first["rouge1_first"] < 60
+    assert metrics.rouge_protocol("rouge1_first") == "first reference alone"
+    assert metrics.rouge_protocol("rougeL").startswith("best over references")
+    assert metrics.rouge_protocol("bleu") is None
+    with pytest.raises(ValueError, match="protocol"):
+        metrics.rouge(pred, refs, protocol="_last")
+
+
+def test_faithfulness_counts_numbers_and_capitalized_spans_found_in_the_source():
+    source = "Bob Smith said the XML format ships on March 3 for 40 users. we agreed."
+    assert metrics.checkable_spans("The team: Bob Smith, 40 users, March 3, XML.") == ["40", "3", "Bob Smith", "March",
+                                                                                       "XML"]
+    # "Alice" and "12" are invented; "The" opening the sentence is no entity.
+    summary = "The team heard Bob Smith: XML ships to 12 users, says Alice."
+    assert metrics.unsupported_spans(summary, source) == ["12", "Alice"]
+    assert metrics.faithfulness(summary, source) == pytest.approx(100 * 2 / 4)
+    assert metrics.faithfulness("bob smith spoke", source) is None  # nothing to check
+    assert metrics.faithfulness("bob said XML", source.lower()) == 100.0  # case-insensitive match
+    assert metrics.unsupported_spans("Smith Bob agreed", source) == ["Smith Bob"]  # word order matters

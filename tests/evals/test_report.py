@@ -74,3 +74,24 @@ def test_axis_ticks_are_plain_numbers():
     chart = report.line_chart({"loss": [(10.0, 2.5), (1500.0, 0.8)]}, "Training loss", "step")
     assert {"1500", "10"} <= set(_tick_labels(chart)) and not any("e+" in t for t in _tick_labels(chart))
     assert report._fmt(0.000123) == "0.000123" and report._fmt(56.18, 4) == "56.18" and report._fmt(None) == "n/a"
+
+
+def test_summaries_name_their_rouge_protocol_and_list_unsupported_spans(tmp_path):
+    results = _results()
+    entry = results["tasks"].pop("qr")
+    score = {"value": 40.0, "ci_low": 30.0, "ci_high": 50.0, "n": 2, "interval": "bootstrap"}
+    entry.update(metrics={"rouge1": score, "rouge1_first": score, "faithfulness": score}, baseline={"metrics": {}},
+                 comparison={})
+    results["tasks"]["sum"] = entry
+    rows = [{"task": "sum", "doc_id": 0, "input": {"document": "Bob met Ann on Monday.", "query": None},
+             "reference": "Bob met Ann.", "prediction": "Bob met Carl on Monday.", "baseline_prediction": "Bob met 3.",
+             "scores": {"rouge1": 50.0}, "baseline_scores": {"rouge1": 40.0}},
+            {"task": "sum", "doc_id": 1, "input": {"document": "Bob met Ann.", "query": None},
+             "reference": "Bob met Ann.", "prediction": "Bob met Ann.", "baseline_prediction": "Ann met Bob.",
+             "scores": {"rouge1": 100.0}, "baseline_scores": {"rouge1": 40.0}}]
+    md = report.markdown(results, rows, ("tuned", "base"))
+    assert ("ROUGE protocol: `rouge*` best over references (max F1 per key); `rouge*_first` first reference alone"
+            in md)
+    assert "| 0 | Bob met Carl on Monday. | Carl | 3 |" in md
+    assert "| 1 |" not in md.split("Unsupported spans")[1]  # every span of doc 1 is in its source
+    assert "ROUGE protocol" not in report.markdown(_results(), [], ("tuned", "base"))
