@@ -383,3 +383,42 @@ def test_tiny_model_served_through_the_transformers_engine(tmp_path, tiny_model_
     assert rewrite.json()["rewrite"] == expected
     assert chat.json()["choices"][0]["message"]["content"] == expected
     assert ready.json() == {"status": "ready", "models": [engine.model]}
+
+
+@pytest.fixture()
+def no_model_loads(monkeypatch):
+    """An engines module whose open_engine fails the test: every check must come before a model loads."""
+    import sys
+    import types
+
+    fake = types.ModuleType("finetune.serving.engines")
+    fake.open_engine = lambda *a, **k: pytest.fail("a model was loaded before the arguments were checked")
+    monkeypatch.setitem(sys.modules, "finetune.serving.engines", fake)
+
+
+def test_serve_refuses_bad_arguments_before_loading_a_model(tmp_path, tiny_model_dir, monkeypatch, capsys,
+                                                            no_model_loads):
+    import socket
+
+    from finetune import cli
+    from tests.fakes.run_folder import make_run
+
+    run = make_run(tmp_path, tiny_model_dir, with_eval=False)
+    capsys.readouterr()
+    busy = socket.create_server(("127.0.0.1", 0))
+    cases = [
+        ([str(tmp_path / "nope")], {}, "run folder not found"),
+        ([str(run), "--max-pending", "0"], {}, "--max-pending: must be at least 1"),
+        ([str(run)], {"SEARCHTUNE_API_KEY": "short"}, "SEARCHTUNE_API_KEY: 5 characters"),
+        ([str(run), "--collection", str(tmp_path / "none.jsonl")], {}, "none.jsonl: no such file"),
+        ([str(run), "--port", str(busy.getsockname()[1])], {}, "cannot listen"),
+    ]
+    with busy:
+        for argv, env, message in cases:
+            monkeypatch.delenv("SEARCHTUNE_API_KEY", raising=False)
+            for k, v in env.items():
+                monkeypatch.setenv(k, v)
+            assert cli.main(["serve", *argv]) == 2, argv
+            err = capsys.readouterr().err
+            assert err.startswith("searchtune: error: ") and message in err and len(err.splitlines()) == 1, err
+            assert "short" not in err
