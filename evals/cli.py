@@ -2,18 +2,20 @@
 
     eval --model MODEL [--adapter DIR | --run RUN_DIR] --task TASK[,TASK...] [--data KEY=PATH ...] [--limit N]
          [--batch-size N|auto] [--max-length N] [--output DIR] [--wandb-mode online|offline|disabled]
-         [--baseline base|none] [--debug]
+         [--baseline base|none] [--num-beams N] [--length-penalty X] [--no-repeat-ngram-size N]
+         [--min-new-tokens N] [--max-new-tokens N] [--debug]
     eval --compare RUN_A RUN_B --output DIR
 
-With --run, the run's recipe gives the model, the tasks, eval.batch_size, eval.limit, eval.baseline and
-data.max_length / data.max_target_length; a flag overrides each. Heavy modules (torch, lm_eval) are imported only
-once the arguments are valid.
+With --run, the run's recipe gives the model, the tasks, eval.batch_size, eval.limit, eval.baseline, eval.decoding
+and data.max_length / data.max_target_length; a flag overrides each. Heavy modules (torch, lm_eval) are imported
+only once the arguments are valid.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -49,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", choices=("base", "none"),
                    help="base: also score the base model (adapter switched off) and compare; none: do not "
                         "(default with --run: eval.baseline, else none)")
+    decoding = p.add_argument_group("decoding (default: greedy with each task's max_gen_toks; with --run: the "
+                                    "recipe's eval.decoding)")
+    decoding.add_argument("--num-beams", type=int, help="beam search width (1: greedy)")
+    decoding.add_argument("--length-penalty", type=float, help="beam search length exponent (>1 longer, <1 shorter)")
+    decoding.add_argument("--no-repeat-ngram-size", type=int, help="never repeat an n-gram of this size (0: off)")
+    decoding.add_argument("--min-new-tokens", type=int, help="generate at least this many tokens")
+    decoding.add_argument("--max-new-tokens", type=int, help="longest output in tokens (default: the task's own)")
     p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"),
                    help="compare two evals (run folders or eval output folders) example by example")
     p.add_argument("--debug", action="store_true", help="show tracebacks and lm-eval's logs")
@@ -85,6 +94,29 @@ def _positive(option: str, value: int | None) -> int | None:
     return value
 
 
+DECODING_FLAGS = ("num_beams", "length_penalty", "no_repeat_ngram_size", "min_new_tokens", "max_new_tokens")
+
+
+def decoding(args, recipe_decoding: dict | None = None) -> dict:
+    """The decoding changes from greedy: the recipe's eval.decoding with each given flag over it, checked by the
+    recipe schema (one set of bounds for both)."""
+    from pydantic import ValidationError
+
+    from finetune.core.recipe import DecodingSection
+
+    given = {key: getattr(args, key) for key in DECODING_FLAGS if getattr(args, key, None) is not None}
+    try:
+        return DecodingSection.model_validate({**(recipe_decoding or {}), **given}).changes()
+    except ValidationError as e:
+        first = e.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        if first["loc"]:
+            message = f"eval.decoding.{first['loc'][0]}: {message}"
+        # The recipe's key names the flag too: eval.decoding.length_penalty -> --length-penalty.
+        flag = re.sub(r"eval\.decoding\.(\w+)", lambda m: "--" + m.group(1).replace("_", "-"), message)
+        raise UserError(flag) from None
+
+
 def eval_settings(args) -> dict:
     """evaluate()'s arguments from the flags and, with --run, the run's recipe (a flag wins over the recipe)."""
     from finetune.core.run import RunFolder
@@ -100,7 +132,7 @@ def eval_settings(args) -> dict:
         "max_length": _positive("--max-length", args.max_length), "max_target_length": None,
         "data": pairs("--data", args.data, "canard=/data/canard/dev.jsonl"),
         "instructions": pairs("--instruction", args.instruction, '"aeslc=Write the subject line of the email."'),
-        "wandb_project": "searchtune",
+        "wandb_project": "searchtune", "decoding": decoding(args),
     }
     if args.run:
         run = RunFolder(args.run)
@@ -119,7 +151,7 @@ def eval_settings(args) -> dict:
             max_length=settings["max_length"] or recipe.data.max_length,
             max_target_length=recipe.data.max_target_length,
             instructions={**recipe_instructions(recipe.model_dump(mode="json")), **settings["instructions"]},
-            wandb_project=recipe.logging.project,
+            wandb_project=recipe.logging.project, decoding=decoding(args, recipe.eval.decoding.model_dump()),
         )
     if not settings["model"]:
         raise UserError("--model is required (or --run RUN_DIR with a recipe that names model.name)")
@@ -146,8 +178,8 @@ def run_eval(args) -> int:
     results = pipeline.evaluate(
         model, tokenizer, s["tasks"], output, limit=s["limit"], batch_size=s["batch_size"], baseline=s["baseline"],
         data=s["data"], instructions=s["instructions"], max_length=s["max_length"],
-        max_target_length=s["max_target_length"], run_dir=s["run_dir"], wandb_mode=args.wandb_mode,
-        wandb_project=s["wandb_project"],
+        max_target_length=s["max_target_length"], decoding=s["decoding"], run_dir=s["run_dir"],
+        wandb_mode=args.wandb_mode, wandb_project=s["wandb_project"],
         model_info={"base": s["model"], "adapter": str(s["adapter"]) if s["adapter"] else None},
     )
     print(summary_text(results))

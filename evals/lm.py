@@ -26,6 +26,14 @@ from evals import registry
 log = logging.getLogger("searchtune")
 
 DEFAULT_MAX_NEW = 256
+# Beam search and its companions (a recipe's eval.decoding, `searchtune eval --num-beams` etc.): passed through a task's
+# generation_kwargs, so they reach _generate, key the generation cache and are recorded in results.json.
+BEAM_KEYS = ("num_beams", "length_penalty", "no_repeat_ngram_size", "min_new_tokens")
+
+
+def generation_kwargs(decoding: dict) -> dict:
+    """lm-eval generation_kwargs from eval.decoding changes (its max_new_tokens is lm-eval's max_gen_toks)."""
+    return {"max_gen_toks" if key == "max_new_tokens" else key: value for key, value in decoding.items()}
 # On CPU "auto" cannot probe memory usefully; larger batches only add padding work.
 CPU_AUTO_BATCH = 32
 MAX_AUTO_BATCH = 64
@@ -229,6 +237,7 @@ class SearchtuneLM(LM):
         until = [s for s in ([until] if isinstance(until, str) else until) if s]
         max_new = int(gen_kwargs.pop("max_gen_toks", DEFAULT_MAX_NEW))
         do_sample = bool(gen_kwargs.pop("do_sample", False)) and float(gen_kwargs.get("temperature", 0.0)) > 0
+        beams = {key: gen_kwargs.pop(key) for key in BEAM_KEYS if key in gen_kwargs}
 
         limit = getattr(self.model.config, "max_position_embeddings", None)
         prompts = [ids for _, ids, _ in batch]
@@ -243,7 +252,8 @@ class SearchtuneLM(LM):
         config = GenerationConfig(
             max_new_tokens=max_new,
             do_sample=do_sample,
-            num_beams=1,
+            num_beams=int(beams.pop("num_beams", 1)),
+            **beams,
             pad_token_id=pad,
             eos_token_id=self._eos_ids(),
             stop_strings=until or None,

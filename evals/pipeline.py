@@ -57,6 +57,7 @@ def evaluate(
     instructions: dict[str, str] | None = None,
     max_length: int | None = None,
     max_target_length: int | None = None,
+    decoding: dict | None = None,
     run_dir=None,
     wandb_mode: str = "auto",
     wandb_project: str = "searchtune",
@@ -67,6 +68,8 @@ def evaluate(
     `data` maps source keys to data files, `instructions` source keys to the instruction the model was trained with
     (evals/registry.py lists the keys). `max_length` and `max_target_length` are the recipe's `data.` settings: a
     prompt longer than training allowed is cut the way training cuts it (finetune.core.prompts.fit_prompt).
+    `decoding` holds the recipe's eval.decoding settings that differ from greedy (DecodingSection.changes()); they
+    replace every generation task's own and are recorded with its scores.
 
     Returns the results.json content. Generations are cached in OUTPUT/.cache while running, so an interrupted
     eval started again with the same arguments continues where it stopped; the cache is removed on success.
@@ -74,12 +77,15 @@ def evaluate(
     from lm_eval import evaluator
 
     from evals import report, tracking
-    from evals.lm import SearchtuneLM
+    from evals.lm import SearchtuneLM, generation_kwargs
 
     output_dir = Path(output_dir)
     if baseline and not _is_peft(model):
         raise UserError("--baseline base: the model has no adapter to switch off; pass --adapter or --run")
     loaded = tasks_manager.load_tasks(tasks, data, instructions)
+    for task in loaded["tasks"].values():
+        if decoding and task.config.output_type == "generate_until":
+            task.config.generation_kwargs = {**(task.config.generation_kwargs or {}), **generation_kwargs(decoding)}
     output_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = output_dir / ".cache"
     fingerprint = hashlib.sha256(json.dumps(model_info, sort_keys=True).encode()).hexdigest()[:12]
@@ -224,6 +230,8 @@ def dataset_info(task, data: dict | None, n: int) -> dict:
 
 
 def decoding_info(task, batch_size: int) -> dict:
+    from evals.lm import BEAM_KEYS
+
     gen = task.config.generation_kwargs or {}
     until = gen.get("until") or []
     return {
@@ -233,6 +241,7 @@ def decoding_info(task, batch_size: int) -> dict:
         "batch_size": int(batch_size),
         "until": [until] if isinstance(until, str) else list(until),
         **({"temperature": gen.get("temperature")} if gen.get("do_sample") else {}),
+        **{key: gen[key] for key in BEAM_KEYS if key in gen},
         # Several generations per example (a task's `repeats`), e.g. rewrites fused at retrieval time.
         **({"repeats": int(task.config.repeats)} if (task.config.repeats or 1) > 1 else {}),
     }

@@ -69,6 +69,7 @@ def run(args, stop=None) -> int:
                 batch_size=recipe.eval.batch_size, baseline=recipe.eval.baseline, run_dir=out,
                 instructions=recipe_instructions(recipe.model_dump(mode="json")),
                 max_length=recipe.data.max_length, max_target_length=recipe.data.max_target_length,
+                decoding=recipe.eval.decoding.changes(),
                 model_info={"base": recipe.model.name, "adapter": str(folder.adapter_dir)},
             )
             print(summary_text(results))

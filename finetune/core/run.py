@@ -292,8 +292,11 @@ def write_results(folder: Path, results: dict) -> None:
 
 def decoding_line(decoding: dict) -> str:
     """The decoding settings of one task, in words (the eval report and the model card both print it)."""
-    mode = "sampling" if decoding.get("do_sample") else "greedy"
-    return (f"{mode}, max_new_tokens={decoding.get('max_new_tokens')}, "
+    beams = int(decoding.get("num_beams") or 1)
+    mode = "sampling" if decoding.get("do_sample") else f"beam search ({beams} beams)" if beams > 1 else "greedy"
+    extras = "".join(f", {key}={decoding[key]}" for key in ("length_penalty", "no_repeat_ngram_size", "min_new_tokens")
+                     if key in decoding)
+    return (f"{mode}, max_new_tokens={decoding.get('max_new_tokens')}{extras}, "
             f"chat template {'on' if decoding.get('apply_chat_template') else 'off'}, "
             f"batch size {decoding.get('batch_size')}, stop strings {json.dumps(decoding.get('until'))}")
 

@@ -309,3 +309,15 @@ def test_train_and_the_workflow_run_the_preflight(tmp_path, data_file, capsys):
     assert capsys.readouterr().err.startswith(expected)
     assert workflow.main([str(path)]) == 2  # what `accelerate launch -m finetune.workflow` runs
     assert capsys.readouterr().err.startswith(expected)
+
+
+def test_eval_decoding_is_validated_with_the_key_and_the_fix(tmp_path, data_file):
+    recipe = load_recipe(write(tmp_path, base(data_file, "eval:\n  decoding:\n    num_beams: 4\n    length_penalty: 0.8\n")),
+                         check_files=False)
+    assert recipe.eval.decoding.changes() == {"num_beams": 4, "length_penalty": 0.8}
+    assert load_recipe(write(tmp_path, base(data_file)), check_files=False).eval.decoding.changes() == {}
+    for extra, message in (("    length_penalty: 2.0\n", "applies to beam search only"),
+                           ("    min_new_tokens: 9\n    max_new_tokens: 4\n", "exceeds max_new_tokens=4"),
+                           ("    num_beams: 0\n", "num_beams")):
+        with pytest.raises(UserError, match=message):
+            load_recipe(write(tmp_path, base(data_file, "eval:\n  decoding:\n" + extra)), check_files=False)

@@ -206,3 +206,32 @@ def test_adapter_for_another_base_model(capsys, tmp_path, tiny_model_dir, qr_row
     assert err == (f"searchtune: error: --adapter {tmp_path / 'adapter'} does not fit base model `{tiny_model_dir}` (size "
                           "mismatch for base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight: "
                           "adapter [4, 64], base model [4, 32]); pass the model it was trained on with --model")
+
+
+def test_decoding_options_from_the_recipe_and_flags_are_recorded_with_the_scores(run_folder, tmp_path, monkeypatch,
+                                                                               tiny_model_dir, sum_rows):
+    import shutil
+
+    monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
+    run = tmp_path / "run"
+    shutil.copytree(run_folder, run)
+    write_recipe(run, model={"name": str(tiny_model_dir), "dtype": "float32"},
+                 eval={"tasks": ["searchtune_sum_sample"], "limit": 1, "baseline": False,
+                       "decoding": {"num_beams": 2, "length_penalty": 0.7, "no_repeat_ngram_size": 3}})
+    data = write_jsonl(tmp_path / "sum.jsonl", sum_rows)
+    assert eval_main("--run", run, "--data", f"sum_sample={data}", "--wandb-mode", "disabled",
+                     "--max-new-tokens", "9", "--num-beams", "3") == 0
+    decoding = json.loads((run / "eval" / "results.json").read_text())["tasks"]["searchtune_sum_sample"]["decoding"]
+    assert {k: decoding.get(k) for k in ("num_beams", "length_penalty", "no_repeat_ngram_size", "max_new_tokens")} == {
+        "num_beams": 3, "length_penalty": 0.7, "no_repeat_ngram_size": 3, "max_new_tokens": 9}
+    assert "- Decoding: beam search (3 beams), max_new_tokens=9, length_penalty=0.7, no_repeat_ngram_size=3," in (
+        run / "eval" / "report.md").read_text()
+
+
+def test_bad_decoding_flags_fail_before_the_model_loads(capsys, tmp_path):
+    assert eval_main("--model", tmp_path / "nowhere", "--task", "searchtune_sum_sample", "--output", tmp_path,
+                     "--length-penalty", "2") == 2
+    assert "--length-penalty: applies to beam search only" in capsys.readouterr().err
+    assert eval_main("--model", tmp_path / "nowhere", "--task", "searchtune_sum_sample", "--output", tmp_path,
+                     "--num-beams", "0") == 2
+    assert "--num-beams: Input should be greater than or equal to 1" in capsys.readouterr().err

@@ -135,3 +135,25 @@ def test_loglikelihood_goes_through_lm_evals_hf_model(model_and_tokenizer):
     lm = SearchtuneLM(*model_and_tokenizer)
     (logprob, greedy), = lm.loglikelihood([Instance("loglikelihood", {}, ("The door", " opener"), 0)], disable_tqdm=True)
     assert logprob < 0 and isinstance(greedy, bool)
+
+
+def test_beam_search_settings_reach_generation(model_and_tokenizer, monkeypatch):
+    from evals.lm import SearchtuneLM, generation_kwargs
+    from finetune.core.recipe import DecodingSection
+
+    model, tokenizer = model_and_tokenizer
+    seen = []
+    generate = model.generate
+    monkeypatch.setattr(model, "generate", lambda **kw: seen.append(kw["generation_config"]) or generate(**kw))
+    lm = SearchtuneLM(model, tokenizer, batch_size=2)
+    changes = DecodingSection(num_beams=3, length_penalty=0.5, no_repeat_ngram_size=2, min_new_tokens=4,
+                              max_new_tokens=6).changes()
+    requests = _requests(lm, TEXTS[:2])
+    for req in requests:
+        req.arguments[1].update(generation_kwargs(changes))
+    beamed = lm.generate_until(requests, disable_tqdm=True)
+    (config,) = seen
+    assert (config.num_beams, config.length_penalty, config.no_repeat_ngram_size, config.min_new_tokens,
+            config.max_new_tokens) == (3, 0.5, 2, 4, 6)
+    greedy = lm.generate_until(_requests(lm, TEXTS[:2], max_gen_toks=6), disable_tqdm=True)
+    assert seen[1].num_beams == 1 and beamed != greedy  # a separate cache key, and another search

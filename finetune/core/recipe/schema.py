@@ -235,6 +235,36 @@ class TrainSection(Section):
     )
 
 
+class DecodingSection(Section):
+    """Generation settings of the eval (and of predictions from the run): greedy unless num_beams > 1."""
+
+    num_beams: int = Field(1, ge=1, le=16, description="Beam search width; 1 is greedy decoding.")
+    length_penalty: float = Field(
+        1.0, ge=-5.0, le=5.0, description="Beam search only: exponent on the length that divides a beam's "
+        "log-probability; above 1 favours longer outputs, below 1 shorter."
+    )
+    no_repeat_ngram_size: int = Field(0, ge=0, le=10, description="Never repeat an n-gram of this size; 0: off.")
+    min_new_tokens: int = Field(0, ge=0, description="Generate at least this many tokens before the end is allowed.")
+    max_new_tokens: int | None = Field(
+        None, ge=1, description="Longest output in tokens; None: the task's own (max_gen_toks in its YAML)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.length_penalty != 1.0 and self.num_beams == 1:
+            raise ValueError("eval.decoding.length_penalty: applies to beam search only; set eval.decoding.num_beams "
+                             "above 1 or leave length_penalty at 1.0")
+        if self.max_new_tokens is not None and self.min_new_tokens > self.max_new_tokens:
+            raise ValueError(f"eval.decoding.min_new_tokens: {self.min_new_tokens} exceeds max_new_tokens="
+                             f"{self.max_new_tokens}; lower it")
+        return self
+
+    def changes(self) -> dict:
+        """The settings that differ from greedy with the task's own length (what the eval passes on)."""
+        defaults = DecodingSection()
+        return {k: v for k, v in self.model_dump().items() if v != getattr(defaults, k)}
+
+
 class EvalSection(Section):
     tasks: list[str] = Field(
         default_factory=list, description="Eval tasks to run after training: searchtune's own (`searchtune_*`, from "
@@ -244,6 +274,10 @@ class EvalSection(Section):
     limit: int | None = Field(None, ge=1, description="Score at most this many examples per task.")
     batch_size: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
         16, description="Generation batch size, or `auto` to find the largest."
+    )
+    decoding: DecodingSection = Field(
+        default_factory=DecodingSection, description="Beam search, length penalty, no-repeat n-grams and min/max new "
+        "tokens; recorded with every score in results.json."
     )
 
 
