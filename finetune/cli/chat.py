@@ -20,11 +20,11 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from finetune.core.errors import UserError
     from finetune.serving import chat, predict
-    from finetune.serving.engines import open_engine
+    from finetune.serving.engines import open_engine, run_model
 
     if args.max_new_tokens is not None and args.max_new_tokens < 1:
         raise UserError(f"--max-new-tokens {args.max_new_tokens}: use a positive number")
-    task, _ = predict.run_settings(args.run_dir)
+    task = run_model(Path(args.run_dir))[1].data.task
     engines = {"tuned": open_engine(Path(args.run_dir), args.engine)}
     try:
         if args.base:

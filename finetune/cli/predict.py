@@ -42,19 +42,18 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from finetune.core.errors import UserError
     from finetune.serving import predict
+    from finetune.serving.engines import open_engine, run_model
 
     for flag, value in (("--batch-size", args.batch_size), ("--limit", args.limit),
                         ("--max-new-tokens", args.max_new_tokens)):
         if value is not None and value < 1:
             raise UserError(f"{flag} {value}: use a positive number")
     # Everything is checked before a launch or a model load, so a bad input fails in a second.
-    task, words = predict.run_settings(args.run_dir)
-    table = predict.read_table(args.input, task, predict.parse_columns(args.columns, task), args.limit, words)
+    task = run_model(Path(args.run_dir))[1].data.task
+    table = predict.read_table(args.input, task, predict.parse_columns(args.columns, task), args.limit)
     output_format = predict.check_output(args.output, args.overwrite, args.input)
     if args.num_processes is not None or args.accelerate_config:
         return launch(args)
-
-    from finetune.serving.engines import open_engine
 
     rank, world, barrier = predict.process_group()
     engine = open_engine(Path(args.run_dir), args.engine, base=args.base)

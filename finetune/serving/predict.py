@@ -27,7 +27,6 @@ from types import SimpleNamespace
 from finetune.core import io, journal, prompts
 from finetune.core.datafiles import clean_field, read_file
 from finetune.core.errors import UserError
-from finetune.core.run import RunFolder
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 # The eval tasks' generation settings (evals/tasks/*/_*.yaml max_gen_toks and `until`; the engine stops at the
@@ -47,15 +46,6 @@ class Table:
     rows: list[dict]
     records: list[dict]
     column: str
-
-
-def run_settings(run_dir: Path) -> tuple[str, int | None]:
-    """(task, response word budget) of a finished run, read without loading a model."""
-    run = RunFolder.finished(run_dir)
-    recipe = run.recipe()
-    if recipe is None:
-        raise UserError(f"{run.recipe_file}: missing; pass the output_dir of a finished `searchtune train` run")
-    return recipe.data.task, prompts.response_budget(recipe.data)
 
 
 def decoding_for(task: str, max_new_tokens: int | None = None):
@@ -87,8 +77,7 @@ def parse_columns(pairs: list[str], task: str) -> dict[str, str]:
     return columns
 
 
-def read_table(path: Path, task: str, columns: dict[str, str], limit: int | None = None,
-               response_words: int | None = None) -> Table:
+def read_table(path: Path, task: str, columns: dict[str, str], limit: int | None = None) -> Table:
     """The input rows and their task records; a UserError naming the file, line and column for the first bad one."""
     if not path.is_file():
         raise UserError(f"--input {path}: no such file; pass the file to predict on")
@@ -106,11 +95,11 @@ def read_table(path: Path, task: str, columns: dict[str, str], limit: int | None
     if out_column in present:
         raise UserError(f"--input {path}: already has a column `{out_column}`, where the predictions would go; "
                         f"name the output column with --columns {target}=NAME")
-    records = [_record(row, f"{path}:{n}", task, columns, response_words) for n, row in numbered]
+    records = [_record(row, f"{path}:{n}", task, columns) for n, row in numbered]
     return Table(path, fmt, [row for _, row in numbered], records, out_column)
 
 
-def _record(row, where: str, task: str, columns: dict[str, str], response_words: int | None) -> dict:
+def _record(row, where: str, task: str, columns: dict[str, str]) -> dict:
     if not isinstance(row, dict):
         raise UserError(f"{where}: the row is a {type(row).__name__}, not an object; give one object per line")
     needed = prompts.REQUIRED_FIELDS[task][0]  # the other required field is the target, which predict writes
@@ -127,7 +116,7 @@ def _record(row, where: str, task: str, columns: dict[str, str], response_words:
         record[name] = value
     if not (record[needed] or "").strip():
         raise UserError(f"{where}: empty `{columns.get(needed, needed)}`; fix or remove the row")
-    return prompts.with_responses(record, response_words)
+    return record
 
 
 def check_output(path: Path, overwrite: bool, input_path: Path) -> str:

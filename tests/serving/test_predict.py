@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -60,10 +58,10 @@ def write_jsonl(path: Path, rows: list) -> Path:
 
 @pytest.fixture
 def no_model(monkeypatch):
-    """An engines module whose open_engine fails the test: the checks must come before any model loads."""
-    fake = types.ModuleType("finetune.serving.engines")
-    fake.open_engine = lambda *a, **k: pytest.fail("a model was loaded before the input was checked")
-    monkeypatch.setitem(sys.modules, "finetune.serving.engines", fake)
+    """open_engine fails the test: the checks must come before any model loads."""
+    from finetune.serving import engines
+
+    monkeypatch.setattr(engines, "open_engine", lambda *a, **k: pytest.fail("a model loaded before the checks"))
 
 
 def error_of(capsys, *argv) -> str:
@@ -140,7 +138,7 @@ def test_rows_come_back_in_input_order_with_the_engine_prompt_and_the_input_colu
     # Batches of 3 by prompt length, longest first; the record is the task record (history mapped from context).
     assert [len(b) for b in engine.batches] == [3, 3, 1]
     first = json.loads(engine.batches[0][0])
-    assert first == {"history": QR_ROWS[5]["context"], "query": QR_ROWS[5]["utterance"], "qid": None}
+    assert first == {"history": QR_ROWS[5]["context"], "query": QR_ROWS[5]["utterance"], "qid": None, "responses": []}
     assert not predict.journals(tmp_path / "out.jsonl")
 
 
