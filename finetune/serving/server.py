@@ -342,8 +342,10 @@ class Service:
         if not self.ready:
             raise ApiError(503, "the model is not ready", "not_ready",
                            headers={"Retry-After": str(self.limits.retry_after_s)})
-        k = cache.key(engine.model, record, dataclasses.asdict(decoding))
-        hit = self.cache.get(k)
+        greedy = decoding.temperature == 0
+        # A sampled answer is one draw: never cached, never shared with an identical request.
+        k = cache.key(engine.model, record, dataclasses.asdict(decoding)) if greedy else uuid.uuid4().hex
+        hit = self.cache.get(k) if greedy else None
         if hit is not None:
             return hit, True
         job = self.worker.submit(k, engine, record, decoding)
@@ -360,7 +362,8 @@ class Service:
             raise ApiError(503, "the request was dropped", "dropped",
                            headers={"Retry-After": str(self.limits.retry_after_s)})
         text = job.future.result()  # an ApiError from the worker propagates
-        self.cache.put(k, text)
+        if greedy:
+            self.cache.put(k, text)
         return text, False
 
     def collection_or_404(self) -> Collection:

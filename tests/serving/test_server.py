@@ -88,6 +88,19 @@ def test_rewrite_is_cached_and_counted_in_metrics():
     assert engine.closed  # the lifespan's shutdown closes engines
 
 
+def test_sampled_chat_completions_are_never_cached():
+    engine = ScriptedEngine()
+    app = server.create_app(engine)
+
+    async def fn(c):
+        body = {"model": "tuned-run", "messages": [{"role": "user", "content": "q"}], "temperature": 0.7}
+        return [await c.post("/v1/chat/completions", json=body) for _ in range(2)]
+
+    assert [r.status_code for r in call(app, fn)] == [200, 200]
+    assert len(engine.calls) == 2 and engine.calls[0][1].temperature == 0.7
+    assert len(app.state.service.cache) == 0
+
+
 def test_cache_is_bounded_lru():
     lru = server.cache.LRU(2)
     lru.put("a", "1"), lru.put("b", "2"), lru.get("a"), lru.put("c", "3")
