@@ -2,7 +2,7 @@
 
     eval --model MODEL [--adapter DIR | --run RUN_DIR] --task TASK[,TASK...] [--data KEY=PATH ...] [--limit N]
          [--batch-size N|auto] [--max-length N] [--output DIR] [--wandb-mode online|offline|disabled]
-         [--baseline base|none] [--num-beams N] [--length-penalty X] [--no-repeat-ngram-size N]
+         [--baseline base|none] [--length-words N] [--num-beams N] [--length-penalty X] [--no-repeat-ngram-size N]
          [--min-new-tokens N] [--max-new-tokens N] [--debug]
     eval --compare RUN_A RUN_B --output DIR
 
@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", type=int,
                    help="cut prompts the way training does to fit N tokens with the answer (default with --run: "
                         "data.max_length; without: only the model's context length)")
+    p.add_argument("--length-words", type=int,
+                   help="length target of every summarize prompt (\"in about N words\"), for a model trained with "
+                        "data.length_bucket (default with --run: eval.length_words, rounded to the bucket)")
     p.add_argument("--output", help="output folder (default with --run: RUN_DIR/eval)")
     p.add_argument("--wandb-mode", choices=("auto", "online", "offline", "disabled"), default="auto",
                    help="auto: online with WANDB_API_KEY, else offline files")
@@ -117,6 +120,17 @@ def decoding(args, recipe_decoding: dict | None = None) -> dict:
         raise UserError(flag) from None
 
 
+def _length_words(flag: int | None, recipe) -> int | None:
+    """A run's eval length target: the flag or eval.length_words, rounded to the bucket the run trained with."""
+    from finetune.core.prompts import eval_length
+
+    if flag is not None and recipe.data.length_bucket is None:
+        raise UserError(f"--length-words {flag}: the run trained without a length target (no data.length_bucket); "
+                        "drop the flag")
+    return eval_length(recipe.data, recipe.eval.model_copy(update={"length_words": _positive("--length-words", flag)})
+                       if flag is not None else recipe.eval)
+
+
 def eval_settings(args) -> dict:
     """evaluate()'s arguments from the flags and, with --run, the run's recipe (a flag wins over the recipe)."""
     from finetune.core.run import RunFolder
@@ -133,6 +147,7 @@ def eval_settings(args) -> dict:
         "data": pairs("--data", args.data, "canard=/data/canard/dev.jsonl"),
         "instructions": pairs("--instruction", args.instruction, '"aeslc=Write the subject line of the email."'),
         "wandb_project": "searchtune", "decoding": decoding(args),
+        "length_words": _positive("--length-words", args.length_words),
     }
     if args.run:
         run = RunFolder(args.run)
@@ -152,6 +167,7 @@ def eval_settings(args) -> dict:
             max_target_length=recipe.data.max_target_length,
             instructions={**recipe_instructions(recipe.model_dump(mode="json")), **settings["instructions"]},
             wandb_project=recipe.logging.project, decoding=decoding(args, recipe.eval.decoding.model_dump()),
+            length_words=_length_words(args.length_words, recipe),
         )
     if not settings["model"]:
         raise UserError("--model is required (or --run RUN_DIR with a recipe that names model.name)")
@@ -173,12 +189,13 @@ def run_eval(args) -> int:
     if output is None:
         raise UserError("--output DIR is required without --run")
     # Unknown tasks and bad data files fail before the model loads.
-    tasks_manager.load_tasks(s["tasks"], s["data"], s["instructions"])
+    tasks_manager.load_tasks(s["tasks"], s["data"], s["instructions"], s["length_words"])
     model, tokenizer = load_model(s["model"], s["adapter"], s["gguf_file"], s["dtype"], s["load_in_4bit"])
     results = pipeline.evaluate(
         model, tokenizer, s["tasks"], output, limit=s["limit"], batch_size=s["batch_size"], baseline=s["baseline"],
         data=s["data"], instructions=s["instructions"], max_length=s["max_length"],
-        max_target_length=s["max_target_length"], decoding=s["decoding"], run_dir=s["run_dir"],
+        max_target_length=s["max_target_length"], decoding=s["decoding"], length_words=s["length_words"],
+        run_dir=s["run_dir"],
         wandb_mode=args.wandb_mode, wandb_project=s["wandb_project"],
         model_info={"base": s["model"], "adapter": str(s["adapter"]) if s["adapter"] else None},
     )

@@ -58,6 +58,7 @@ def evaluate(
     max_length: int | None = None,
     max_target_length: int | None = None,
     decoding: dict | None = None,
+    length_words: int | None = None,
     run_dir=None,
     wandb_mode: str = "auto",
     wandb_project: str = "searchtune",
@@ -69,7 +70,8 @@ def evaluate(
     (evals/registry.py lists the keys). `max_length` and `max_target_length` are the recipe's `data.` settings: a
     prompt longer than training allowed is cut the way training cuts it (finetune.core.prompts.fit_prompt).
     `decoding` holds the recipe's eval.decoding settings that differ from greedy (DecodingSection.changes()); they
-    replace every generation task's own and are recorded with its scores.
+    replace every generation task's own and are recorded with its scores. `length_words`: the length target of every
+    summarize prompt, for a model trained with one (finetune.core.prompts.eval_length).
 
     Returns the results.json content. Generations are cached in OUTPUT/.cache while running, so an interrupted
     eval started again with the same arguments continues where it stopped; the cache is removed on success.
@@ -82,7 +84,7 @@ def evaluate(
     output_dir = Path(output_dir)
     if baseline and not _is_peft(model):
         raise UserError("--baseline base: the model has no adapter to switch off; pass --adapter or --run")
-    loaded = tasks_manager.load_tasks(tasks, data, instructions)
+    loaded = tasks_manager.load_tasks(tasks, data, instructions, length_words)
     for task in loaded["tasks"].values():
         if decoding and task.config.output_type == "generate_until":
             task.config.generation_kwargs = {**(task.config.generation_kwargs or {}), **generation_kwargs(decoding)}

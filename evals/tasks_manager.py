@@ -20,10 +20,12 @@ def check_keys(option: str, given: dict | None, keys) -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _manager(include_defaults: bool, data: tuple, instructions: tuple):
+def _manager(include_defaults: bool, data: tuple, instructions: tuple, length_words: int | None = None):
     from lm_eval.tasks import TaskManager
 
     metadata = {k: dict(v) for k, v in (("searchtune_data", data), ("searchtune_instructions", instructions)) if v}
+    if length_words:
+        metadata["searchtune_length_words"] = length_words
     return TaskManager(include_path=str(registry.TASKS_DIR), include_defaults=include_defaults,
                        metadata=metadata or None)
 
@@ -33,16 +35,18 @@ def all_task_names() -> list[str]:
     return _manager(True, (), ()).all_tasks
 
 
-def task_manager(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None):
+def task_manager(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None,
+                 length_words: int | None = None):
     """A TaskManager that knows the requested names; lm-eval's own 14k-task index (5 s) only when needed.
 
-    data: source key -> file; instructions: source key -> instruction text (see evals/registry.py).
+    data: source key -> file; instructions: source key -> instruction text (see evals/registry.py); length_words: the
+    length target of every summarize prompt (finetune.core.prompts.with_length), for models trained with one.
     """
     check_keys("--data", data, registry.DATA_KEYS)
     check_keys("--instruction", instructions, registry.SOURCES)
     ours = set(registry.task_names())
     manager = _manager(any(n not in ours for n in names), tuple(sorted((data or {}).items())),
-                       tuple(sorted((instructions or {}).items())))
+                       tuple(sorted((instructions or {}).items())), length_words)
     known = set(manager.all_tasks)
     for name in names:
         if name not in known:
@@ -55,8 +59,9 @@ def task_manager(names: list[str], data: dict[str, str] | None = None, instructi
     return manager
 
 
-def load_tasks(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None) -> dict:
-    loaded = task_manager(names, data, instructions).load(list(names))
+def load_tasks(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None,
+               length_words: int | None = None) -> dict:
+    loaded = task_manager(names, data, instructions, length_words).load(list(names))
     for task in loaded["tasks"].values():
         if task.get_config("num_fewshot") is None:
             task.set_config(key="num_fewshot", value=0)

@@ -63,13 +63,14 @@ def run(args, stop=None) -> int:
             from evals.report import summary_text
             from evals.pipeline import evaluate
             from evals.registry import recipe_instructions
+            from finetune.core.prompts import eval_length
 
             results = evaluate(
                 trained.model, trained.tokenizer, recipe.eval.tasks, folder.eval_dir, limit=recipe.eval.limit,
                 batch_size=recipe.eval.batch_size, baseline=recipe.eval.baseline, run_dir=out,
                 instructions=recipe_instructions(recipe.model_dump(mode="json")),
                 max_length=recipe.data.max_length, max_target_length=recipe.data.max_target_length,
-                decoding=recipe.eval.decoding.changes(),
+                decoding=recipe.eval.decoding.changes(), length_words=eval_length(recipe.data, recipe.eval),
                 model_info={"base": recipe.model.name, "adapter": str(folder.adapter_dir)},
             )
             print(summary_text(results))

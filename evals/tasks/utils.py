@@ -11,20 +11,22 @@ from __future__ import annotations
 
 from evals import registry
 from finetune.core.errors import UserError
-from finetune.core.prompts import user_message, with_responses
+from finetune.core.prompts import LENGTH_FIELD, user_message, with_responses
 
 # Before lm-eval builds a task from a YAML that names these aggregations (it imports this module first).
 registry.register_aggregations()
 
 
 def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_instructions: dict | None = None,
-                 retrieval: dict | None = None, searchtune_response_words: int | None = None, **_metadata):
+                 retrieval: dict | None = None, searchtune_response_words: int | None = None,
+                 searchtune_length_words: int | None = None, **_metadata):
     """lm-eval `custom_dataset`: called with the task metadata and `dataset_kwargs` (which names the source and, for
     a retrieval source, its retriever settings: evals.benchmark.SETTINGS).
 
     Earlier system responses (a conversations file's `responses`) enter the prompt only with
     metadata["searchtune_response_words"] (the recipe's data.response_words when data.responses is `include`), cut
-    as training cuts them (finetune.core.prompts.with_responses)."""
+    as training cuts them (finetune.core.prompts.with_responses). A summarize prompt carries a length target only with
+    metadata["searchtune_length_words"] (a recipe's eval.length_words, rounded to its data.length_bucket)."""
     import datasets
 
     from evals import benchmark
@@ -33,6 +35,8 @@ def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_in
     src = registry.SOURCES[source]
     instruction = (searchtune_instructions or {}).get(source) or src.instruction
     docs = [dict(with_responses(doc, searchtune_response_words), instruction=instruction) for doc in docs]
+    if searchtune_length_words and src.kind == "summarize":
+        docs = [dict(doc, **{LENGTH_FIELD: int(searchtune_length_words)}) for doc in docs]
     if any("responses" in doc for doc in docs):  # one column for every row: datasets takes the first row's keys
         docs = [{"responses": [], **doc} for doc in docs]
     if src.judged:

@@ -13,6 +13,10 @@ last response answers the last history turn, and leading turns without one (CANA
 They enter the prompt only when the recipe asks (`data.responses: include`): `with_responses` cuts each to
 `data.response_words` words or, when off, drops them, and both training and eval records pass through it. A record
 without responses renders exactly as it did before responses existed, whatever the setting.
+
+Length control (summarize): with a recipe's `data.length_bucket`, each training record carries `length_words`, its own
+summary's word count rounded to the bucket (`with_length`), and the prompt asks for "about N words"; at inference the
+target is chosen (`eval.length_words`, rounded the same way). A record without `length_words` renders as before.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ REQUIRED_FIELDS = {"query_rewrite": ("query", "rewrite"), "summarize": ("documen
 # query_rewrite's `qid` names the turn in relevance judgements (retrieval-trained methods and their reward);
 # `responses` are the earlier system responses, one per earlier user turn (CAsT 2021/2022).
 OPTIONAL_FIELDS = {"query_rewrite": ("history", "qid", "responses"), "summarize": ("query",)}
+# Not a data column: the length target that with_length sets from the summary (training) or the eval setting.
+LENGTH_FIELD = "length_words"
 TARGET_FIELD = {"query_rewrite": "rewrite", "summarize": "summary"}
 # The field that may be shortened to fit max_length: never the target.
 CONTEXT_FIELD = {"query_rewrite": "history", "summarize": "document"}
@@ -83,6 +89,28 @@ def _cut(text: str, words: int) -> str:
     return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + CUT_MARK
 
 
+def length_target(words: int, bucket: int) -> int:
+    """A length target in words: `words` rounded to the nearest multiple of `bucket`, at least one bucket, so training
+    shows each target many times and inference asks for one of them."""
+    return max(bucket, bucket * round(words / bucket))
+
+
+def with_length(record: dict, bucket: int | None, words: int | None = None) -> dict:
+    """The summarize record with its length target: `words` when given (inference), else its own summary's word
+    count (training), rounded by length_target. Unchanged when bucket is None."""
+    if bucket is None:
+        return record
+    words = words if words is not None else len(record["summary"].split())
+    return {**record, LENGTH_FIELD: length_target(words, bucket)}
+
+
+def eval_length(data, eval_section) -> int | None:
+    """The length target of a recipe's eval prompts: eval.length_words rounded to data.length_bucket, None without."""
+    if data.length_bucket is None or eval_section.length_words is None:
+        return None
+    return length_target(eval_section.length_words, data.length_bucket)
+
+
 def _conversation(history: list[str], responses: list[str]) -> str:
     if not history:
         return "(no earlier turns)"
@@ -107,7 +135,9 @@ def user_message(task: str, record: dict, instruction: str | None = None) -> str
         return f"{instruction}\n\nConversation so far:\n{turns}\n\nLast question: {record['query']}"
     focus = record.get("query")
     focus_line = f"\n\nFocus on: {focus}" if focus else ""
-    return f"{instruction}{focus_line}\n\nText:\n{record['document']}"
+    length = record.get(LENGTH_FIELD)
+    length_line = f"\n\nLength: in about {length} words" if length else ""
+    return f"{instruction}{focus_line}{length_line}\n\nText:\n{record['document']}"
 
 
 def render_prompt(tokenizer, user: str) -> str:

@@ -128,6 +128,8 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
             off_topic += 1
             continue
         rec = prompts.with_responses(rec, words)
+        if task == "summarize":
+            rec = prompts.with_length(rec, recipe.data.length_bucket)
         ctx = prompts.CONTEXT_FIELD[task]
         if any(len(v) > MAX_FIELD_CHARS for k, v in rec.items() if k != ctx and isinstance(v, str)):
             too_long += 1

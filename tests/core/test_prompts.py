@@ -94,3 +94,16 @@ def test_fit_prompt_drops_the_oldest_turns_with_their_responses(tok):
     # The same turns as the plain prompt of the kept history: fit_prompt renders nothing of its own.
     assert fitted.text == prompts.render_prompt(
         tok, prompts.user_message("query_rewrite", dict(record, history=record["history"][kept[0]:])))
+
+
+def test_length_target_is_bucketed_and_a_record_without_it_renders_as_before():
+    from finetune.core import prompts
+
+    record = {"document": "Notes.", "query": None, "summary": " ".join(["w"] * 23)}
+    before = prompts.user_message("summarize", record)
+    assert before == f"{prompts.DEFAULT_INSTRUCTIONS['summarize']}\n\nText:\nNotes."
+    assert prompts.with_length(record, None) is record
+    assert prompts.with_length(record, 5)["length_words"] == 25 and prompts.with_length(record, 10)["length_words"] == 20
+    assert prompts.with_length(record, 10, words=3)["length_words"] == 10  # never below one bucket
+    assert prompts.user_message("summarize", dict(record, query="budget", length_words=25)) == (
+        f"{prompts.DEFAULT_INSTRUCTIONS['summarize']}\n\nFocus on: budget\n\nLength: in about 25 words\n\nText:\nNotes.")

@@ -321,3 +321,21 @@ def test_eval_decoding_is_validated_with_the_key_and_the_fix(tmp_path, data_file
                            ("    num_beams: 0\n", "num_beams")):
         with pytest.raises(UserError, match=message):
             load_recipe(write(tmp_path, base(data_file, "eval:\n  decoding:\n" + extra)), check_files=False)
+
+
+def test_length_bucket_needs_summarize_and_an_eval_target(tmp_path, data_file):
+    from finetune.core.prompts import eval_length
+
+    summ = tmp_path / "s.jsonl"
+    summ.write_text(json.dumps({"document": "d", "summary": "s"}) + "\n")
+    text = f"data:\n  task: summarize\n  length_bucket: 5\n  train:\n    path: {summ}\noutput_dir: out\n"
+    recipe = load_recipe(write(tmp_path, text + "eval:\n  tasks: [searchtune_sum_sample]\n  length_words: 22\n"),
+                         check_files=False)
+    assert eval_length(recipe.data, recipe.eval) == 20
+    with pytest.raises(UserError, match="length_words`: data.length_bucket trains with a length target"):
+        load_recipe(write(tmp_path, text + "eval:\n  tasks: [searchtune_sum_sample]\n"), check_files=False)
+    with pytest.raises(UserError, match="length_bucket`: length targets are for data.task=summarize"):
+        load_recipe(write(tmp_path, base(data_file, "").replace("  train:", "  length_bucket: 5\n  train:")),
+                    check_files=False)
+    with pytest.raises(UserError, match="length_words`: the model trains without a length target"):
+        load_recipe(write(tmp_path, base(data_file, "eval:\n  length_words: 20\n")), check_files=False)

@@ -235,3 +235,8 @@ def test_bad_decoding_flags_fail_before_the_model_loads(capsys, tmp_path):
     assert eval_main("--model", tmp_path / "nowhere", "--task", "searchtune_sum_sample", "--output", tmp_path,
                      "--num-beams", "0") == 2
     assert "--num-beams: Input should be greater than or equal to 1" in capsys.readouterr().err
+
+
+def test_length_words_for_a_run_trained_without_a_target_is_refused(capsys, run_folder):
+    assert eval_main("--run", run_folder, "--length-words", "20", "--wandb-mode", "disabled") == 2
+    assert "--length-words 20: the run trained without a length target" in capsys.readouterr().err

@@ -296,3 +296,24 @@ def test_encoded_rows_carry_their_qid_and_training_batches_leave_it_out(tmp_path
     sft = trainer.build_trainer(r, AutoModelForCausalLM.from_pretrained(tiny_model_dir), tok, train, None, tmp_path / "run")
     batch = next(iter(sft.get_train_dataloader()))
     assert "qid" not in batch and "labels" in batch
+
+
+def test_length_target_reaches_the_training_prompt_as_the_eval_renders_it(tmp_path, monkeypatch, tok):
+    from evals.tasks import utils
+
+    rows = [{"document": "Priya moved the atlas launch to Friday.", "summary": "The atlas launch moves to Friday."}]
+    r = recipe(tmp_path, [{"path": str(jsonl(tmp_path, rows))}], task="summarize", length_bucket=5)
+    (rec,) = data.training_records(r)
+    assert rec["length_words"] == 5  # six words, rounded to the bucket of 5
+    prompt = _prompt_of(data.encode_row(rec, tok, r)[0], tok)
+    assert "Length: in about 5 words" in prompt
+    # The eval path: the same row as an eval doc, the target chosen by eval.length_words through the task metadata.
+    sum_file = jsonl(tmp_path, rows, name="eval.jsonl")
+    (doc,) = utils.load_dataset("sum_sample", {"sum_sample": str(sum_file)}, searchtune_length_words=5)["test"]
+    assert prompts.render_prompt(tok, utils.doc_to_text(doc)) == prompt
+    # Without the setting both sides render as before length control existed.
+    plain = recipe(tmp_path, [{"path": str(jsonl(tmp_path, rows))}], task="summarize")
+    (rec,) = data.training_records(plain)
+    assert "length_words" not in rec and "Length:" not in _prompt_of(data.encode_row(rec, tok, plain)[0], tok)
+    (doc,) = utils.load_dataset("sum_sample", {"sum_sample": str(sum_file)})["test"]
+    assert "Length:" not in utils.doc_to_text(doc)

@@ -127,6 +127,10 @@ class DataSection(Section):
         "the oldest turns, each with its response, go first when a prompt exceeds max_length."
     )
     limit: int | None = Field(None, ge=1, description="Use at most this many training rows in all (after mixing).")
+    length_bucket: int | None = Field(
+        None, ge=1, le=100, description="summarize: put a length target in every prompt, \"in about N words\", N the "
+        "reference's word count rounded to this many words; eval.length_words chooses N at inference. None: no target."
+    )
     seed: Seed = Field(42, description="Seed for shuffling, mixing and the eval split.")
     on_bad_rows: Literal["skip", "error"] = Field(
         "error", description="A row missing a required field or with an empty target: stop (`error`) or skip and count."
@@ -275,6 +279,10 @@ class EvalSection(Section):
     batch_size: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
         16, description="Generation batch size, or `auto` to find the largest."
     )
+    length_words: int | None = Field(
+        None, ge=1, description="The length target of every eval prompt (rounded to data.length_bucket), for a recipe "
+        "that trains with one; required then when eval.tasks is set."
+    )
     decoding: DecodingSection = Field(
         default_factory=DecodingSection, description="Beam search, length penalty, no-repeat n-grams and min/max new "
         "tokens; recorded with every score in results.json."
@@ -352,6 +360,15 @@ class Recipe(Section):
             raise ValueError("train.eval_steps: eval requested but there is no eval data; set data.eval or data.eval_fraction")
         if self.data.eval is not None and self.data.eval_fraction is not None:
             raise ValueError("data.eval_fraction: set either data.eval or data.eval_fraction, not both")
+        if self.data.length_bucket is not None and self.data.task != "summarize":
+            raise ValueError(f"data.length_bucket: length targets are for data.task=summarize, not {self.data.task}; "
+                             "remove it")
+        if self.eval.length_words is not None and self.data.length_bucket is None:
+            raise ValueError("eval.length_words: the model trains without a length target; set data.length_bucket "
+                             "(e.g. 5) or remove eval.length_words")
+        if self.data.length_bucket is not None and self.eval.tasks and self.eval.length_words is None:
+            raise ValueError("eval.length_words: data.length_bucket trains with a length target, so the eval prompts "
+                             "need one too; set eval.length_words=N (e.g. the median reference length)")
         if self.hub.push != "none" and not self.hub.repo_id:
             raise ValueError(f"hub.repo_id: hub.push is {self.hub.push!r} but no repo_id is set; set hub.repo_id=OWNER/NAME")
         if self.train.method != "sft":
