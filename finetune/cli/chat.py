@@ -14,7 +14,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--base", action="store_true", help="show the base model's prediction beside the tuned one")
     parser.add_argument("--engine", default="transformers", help="inference engine (default: transformers)")
     parser.add_argument("--max-new-tokens", type=int, metavar="N",
-                        help="longest prediction in tokens (default: the eval's, 64 for rewrites, 128 for summaries)")
+                        help="longest prediction in tokens (default: the run's eval.decoding.max_new_tokens, else "
+                             "the eval task's: 64 for rewrites, 128 for summaries)")
 
 
 def run(args) -> int:
@@ -24,12 +25,14 @@ def run(args) -> int:
 
     if args.max_new_tokens is not None and args.max_new_tokens < 1:
         raise UserError(f"--max-new-tokens {args.max_new_tokens}: use a positive number")
-    task = run_model(Path(args.run_dir))[1].data.task
+    recipe = run_model(Path(args.run_dir))[1]
+    task = recipe.data.task
+    decoding = predict.decoding_for(task, args.max_new_tokens or recipe.eval.decoding.max_new_tokens)
     engines = {"tuned": open_engine(Path(args.run_dir), args.engine)}
     try:
         if args.base:
             engines["base"] = open_engine(Path(args.run_dir), args.engine, base=True)
-        return chat.chat(engines, task, predict.decoding_for(task, args.max_new_tokens))
+        return chat.chat(engines, task, decoding)
     finally:
         for engine in engines.values():
             engine.close()

@@ -30,7 +30,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="rows per generation batch")
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N rows")
     parser.add_argument("--max-new-tokens", type=int, metavar="N",
-                        help="longest prediction in tokens (default: the eval's, 64 for rewrites, 128 for summaries)")
+                        help="longest prediction in tokens (default: the run's eval.decoding.max_new_tokens, else "
+                             "the eval task's: 64 for rewrites, 128 for summaries)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     parser.add_argument("--accelerate-config", "--accelerate_config", dest="accelerate_config", metavar="NAME|PATH",
                         help="launch under accelerate with this config, as `searchtune train` (default with "
@@ -49,7 +50,9 @@ def run(args) -> int:
         if value is not None and value < 1:
             raise UserError(f"{flag} {value}: use a positive number")
     # Everything is checked before a launch or a model load, so a bad input fails in a second.
-    task = run_model(Path(args.run_dir))[1].data.task
+    recipe = run_model(Path(args.run_dir))[1]
+    task = recipe.data.task
+    decoding = predict.decoding_for(task, args.max_new_tokens or recipe.eval.decoding.max_new_tokens)
     table = predict.read_table(args.input, task, predict.parse_columns(args.columns, task), args.limit)
     output_format = predict.check_output(args.output, args.overwrite, args.input)
     if args.num_processes is not None or args.accelerate_config:
@@ -59,7 +62,7 @@ def run(args) -> int:
     engine = open_engine(Path(args.run_dir), args.engine, base=args.base)
     try:
         counts = predict.predict(engine, table, args.output, output_format,
-                                 predict.decoding_for(task, args.max_new_tokens), args.batch_size, rank, world, barrier)
+                                 decoding, args.batch_size, rank, world, barrier)
     finally:
         engine.close()
     if rank == 0:

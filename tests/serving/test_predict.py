@@ -40,12 +40,12 @@ class FakeEngine:
         pass
 
 
-def make_run_dir(root: Path, task: str = "query_rewrite") -> Path:
+def make_run_dir(root: Path, task: str = "query_rewrite", eval_section: dict | None = None) -> Path:
     run = root / "run"
     (run / "adapter").mkdir(parents=True)
     (run / "adapter" / "adapter_config.json").write_text("{}")
     sample = "query_rewrite_train.jsonl" if task == "query_rewrite" else "summarize_train.jsonl"
-    recipe = Recipe.model_validate({"model": {"name": "tiny"}, "output_dir": str(run),
+    recipe = Recipe.model_validate({"model": {"name": "tiny"}, "output_dir": str(run), "eval": eval_section or {},
                                     "data": {"task": task, "train": [{"path": f"sample:{sample}"}]}})
     (run / "recipe.yaml").write_text(to_yaml(recipe))
     return run
@@ -220,3 +220,22 @@ def test_num_processes_relaunches_under_accelerate_with_the_same_arguments(tmp_p
                       str(tmp_path / "o.csv"), "--engine", "transformers", "--batch-size", "16", "--columns",
                       "query=utterance", "history=context", "--limit", "3"]
     assert "[searchtune] accelerate launch" in capsys.readouterr().out
+
+
+def test_the_cli_decodes_as_the_run_evaluates_and_passes_engine_and_base_on(tmp_path, monkeypatch, capsys):
+    from finetune.serving import engines
+
+    run = make_run_dir(tmp_path, eval_section={"decoding": {"max_new_tokens": 7}})
+    good = write_jsonl(tmp_path / "in.jsonl", QR_ROWS)
+    opened, seen = [], []
+    fake = FakeEngine()
+    fake.generate = lambda prompts, decoding: seen.append(decoding) or ["x"] * len(prompts)
+    monkeypatch.setattr(engines, "open_engine", lambda *a, **k: opened.append((a, k)) or fake)
+    argv = ["predict", str(run), "--input", str(good), "--columns", "query=utterance", "--engine", "transformers"]
+    assert main([*argv, "--output", str(tmp_path / "a.jsonl"), "--base"]) == 0
+    assert opened == [((run, "transformers"), {"base": True})]
+    assert {d.max_new_tokens for d in seen} == {7} and seen[0].stop == predict.STOP
+    seen.clear()
+    assert main([*argv, "--output", str(tmp_path / "b.jsonl"), "--max-new-tokens", "3"]) == 0
+    assert {d.max_new_tokens for d in seen} == {3}
+    assert f"[searchtune] predict: 7 rows -> {tmp_path / 'b.jsonl'}" in capsys.readouterr().out
