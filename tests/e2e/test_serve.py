@@ -47,6 +47,7 @@ def api(served) -> httpx.Client:
 def test_openai_client_round_trip(served):
     from openai import OpenAI
 
+    assert served.url.startswith("http://127.0.0.1:")  # loopback unless --host says otherwise
     client = OpenAI(base_url=f"{served.url}/v1", api_key=KEY, max_retries=0)
     models = [m.id for m in client.models.list()]
     assert len(models) == 2
@@ -109,6 +110,10 @@ def test_bad_requests_over_the_wire_and_the_key(served):
         assert (response.status_code, response.json()["error"]["code"]) == expected[name], (name, response.text)
     no_key = httpx.post(f"{served.url}/v1/rewrite", json={"query": "where"}, timeout=30)
     assert no_key.status_code == 401 and no_key.json()["error"]["code"] == "invalid_api_key"
+    # A key in the URL is not how it is sent (401), but it lands in the access log line, which must mask it.
+    in_url = httpx.get(f"{served.url}/v1/models", params={"api_key": KEY}, timeout=30)
+    assert in_url.status_code == 401
+    assert "GET /v1/models?api_key=<redacted>" in served.text() and KEY not in served.text()
     assert httpx.get(f"{served.url}/health", timeout=30).json() == {"status": "ok"}
 
 
