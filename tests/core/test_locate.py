@@ -1,0 +1,61 @@
+"""finetune.core.locate: passages of speaker turns, retrieval of the asked-about ones within a word budget, span
+recall against gold turn spans, and the records training and the eval share."""
+
+from __future__ import annotations
+
+import pytest
+
+from finetune.core import locate
+from tests.fakes.meeting import MEETING, TURNS
+
+
+def test_passages_group_consecutive_turns_and_cover_the_transcript():
+    passages = locate.split_turns(TURNS, turns_per_passage=3, max_words=1000)
+    assert [(p.first_turn, p.last_turn) for p in passages] == [(i, i + 2) for i in range(0, 18, 3)]
+    assert passages[0].text.splitlines()[0] == "Ann: Budget item 0: the travel budget grows by 0 percent."
+    by_words = locate.split_turns(TURNS, turns_per_passage=100, max_words=25)
+    assert all(p.words <= 25 for p in by_words) and by_words[-1].last_turn == 17
+
+
+@pytest.mark.parametrize("retriever", ["bm25", "fused"])
+def test_a_specific_query_keeps_its_passages_in_transcript_order(retriever):
+    xml_words = sum(p.words for p in locate.split_turns(TURNS[6:12], turns_per_passage=2, max_words=1000))
+    locator = locate.Locator(TURNS, budget=xml_words + 5, retriever=retriever, turns_per_passage=2, max_words=1000)
+    located = locator.locate("XML format schema")
+    kept = [(p.first_turn, p.last_turn) for p in located.passages]
+    assert kept == [(6, 7), (8, 9), (10, 11)]  # the XML part of the meeting, in order; nothing else fits beside it
+    assert located.document.startswith("Bob: On the XML format") and locate.GAP not in located.document
+    assert locate.span_recall(located.passages, [["6", "11"]]) == 1.0
+    # With room for one passage less, the third is left out; the words left fill with a shorter passage.
+    smaller = locate.Locator(TURNS, budget=xml_words - 5, retriever=retriever, turns_per_passage=2, max_words=1000)
+    passages = smaller.locate("XML format schema").passages
+    assert len([p for p in passages if 6 <= p.first_turn <= 11]) == 2 and sum(p.words for p in passages) <= xml_words - 5
+
+
+def test_gaps_are_marked_and_general_queries_spread_over_the_meeting():
+    locator = locate.Locator(TURNS, budget=120, turns_per_passage=3, max_words=1000)
+    general = locator.locate(None)
+    firsts = [p.first_turn for p in general.passages]
+    assert firsts[0] < 6 and firsts[-1] >= 12  # beginning and end of the meeting, not only its opening
+    assert locate.GAP in general.document
+    first = locate.Locator(TURNS, budget=70, strategy="first", turns_per_passage=3, max_words=1000).locate("lunch")
+    assert [p.first_turn for p in first.passages] == [0, 3]  # the "first N tokens" baseline ignores the query
+
+
+def test_span_recall():
+    passages = [locate.Passage(0, 4, "a"), locate.Passage(10, 14, "b")]
+    assert locate.span_recall(passages, [["3", "12"]]) == pytest.approx(5 / 10)
+    assert locate.span_recall(passages, []) is None
+
+
+def test_records_of_a_meeting_for_specific_and_general_queries():
+    recs = locate.records(MEETING, budget=40, turns_per_passage=2, max_words=1000)
+    assert [r["query_kind"] for r in recs] == ["specific", "specific", "general"]
+    xml, lunch, general = recs
+    assert xml["summary"].startswith("Bob said") and xml["spans"] == [[6, 11]] and xml["span_recall"] == 1 / 3
+    assert lunch["document"].startswith("Cy: Lunch note") and lunch["passages"][0][0] >= 12
+    assert general["span_recall"] is None and general["query"] == "Summarize the whole meeting."
+    assert [r["query_kind"] for r in locate.records(MEETING, 60, queries="general")] == ["general"]
+    assert locate.budget_words(1024, 160) == int((1024 - 160 - locate.PROMPT_TOKENS) / locate.TOKENS_PER_WORD)
+    with pytest.raises(ValueError, match="queries"):
+        locate.records(MEETING, 60, queries="some")
