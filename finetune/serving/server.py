@@ -439,6 +439,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, s
         detail = (first.get("ctx") or {}).get("error", "")
         return f"the request body is not valid JSON ({detail}); send one JSON object", None, "invalid_json"
     param = ".".join(loc) or None
+    if param is None and isinstance(first.get("input"), bytes):  # a body FastAPI did not read as JSON
+        return "the request body is not JSON; send one JSON object with Content-Type: application/json", None, \
+            "invalid_json"
     if first.get("type") == "missing":
         return f"{param}: field required", param, "missing_field"
     if first.get("type") == "extra_forbidden":

@@ -173,6 +173,17 @@ def test_bad_requests_get_one_clear_json_error(content, status, code, param):
     assert good.status_code == 200  # nothing broke for the next client
 
 
+def test_a_json_body_sent_as_a_form_is_named_as_such():
+    app = server.create_app(ScriptedEngine())
+
+    async def fn(c):
+        return await c.post("/v1/rewrite", content=b'{"query": "x"}',
+                            headers={"content-type": "application/x-www-form-urlencoded"})  # curl -d without -H
+
+    error = call(app, fn).json()["error"]
+    assert error["code"] == "invalid_json" and "Content-Type: application/json" in error["message"]
+
+
 def test_unknown_model_and_stream_in_chat():
     app = server.create_app(ScriptedEngine())
 
