@@ -318,12 +318,12 @@ class Service:
     limits: Limits
     api_key: str | None
     worker: Worker | None = None
-    cache: cache.LRU = None
+    lru: cache.LRU = field(init=False)
     counters: Counters = field(default_factory=Counters)
     ready: bool = False
 
     def __post_init__(self):
-        self.cache = cache.LRU(self.limits.cache_entries)
+        self.lru = cache.LRU(self.limits.cache_entries)
 
     def engines(self) -> dict[str, Engine]:
         return {e.model: e for e in (self.tuned, self.base) if e is not None}
@@ -345,7 +345,7 @@ class Service:
         greedy = decoding.temperature == 0
         # A sampled answer is one draw: never cached, never shared with an identical request.
         k = cache.key(engine.model, record, dataclasses.asdict(decoding)) if greedy else uuid.uuid4().hex
-        hit = self.cache.get(k) if greedy else None
+        hit = self.lru.get(k) if greedy else None
         if hit is not None:
             return hit, True
         job = self.worker.submit(k, engine, record, decoding)
@@ -363,7 +363,7 @@ class Service:
                            headers={"Retry-After": str(self.limits.retry_after_s)})
         text = job.future.result()  # an ApiError from the worker propagates
         if greedy:
-            self.cache.put(k, text)
+            self.lru.put(k, text)
         return text, False
 
     def collection_or_404(self) -> Collection:
@@ -381,9 +381,9 @@ class Service:
     def metrics(self) -> str:
         c = self.counters
         lines = [
-            ("searchtune_cache_hits_total", self.cache.hits), ("searchtune_cache_misses_total", self.cache.misses),
-            ("searchtune_cache_evictions_total", self.cache.evictions), ("searchtune_cache_entries", len(self.cache)),
-            ("searchtune_cache_capacity", self.cache.entries),
+            ("searchtune_cache_hits_total", self.lru.hits), ("searchtune_cache_misses_total", self.lru.misses),
+            ("searchtune_cache_evictions_total", self.lru.evictions), ("searchtune_cache_entries", len(self.lru)),
+            ("searchtune_cache_capacity", self.lru.entries),
             ("searchtune_pending_requests", self.worker.pending() if self.worker else 0),
             ("searchtune_rejected_total", c.rejected), ("searchtune_disconnected_total", c.disconnected),
             ("searchtune_generate_batches_total", c.batches),

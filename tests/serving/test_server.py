@@ -98,7 +98,7 @@ def test_sampled_chat_completions_are_never_cached():
 
     assert [r.status_code for r in call(app, fn)] == [200, 200]
     assert len(engine.calls) == 2 and engine.calls[0][1].temperature == 0.7
-    assert len(app.state.service.cache) == 0
+    assert len(app.state.service.lru) == 0
 
 
 def test_cache_is_bounded_lru():
