@@ -1,6 +1,6 @@
 """The layers hold: `lint-imports` (import-linter, configured in pyproject.toml) keeps every contract.
 
-    finetune.cli > finetune.workflow > evals | finetune.training | finetune.publish > finetune.core
+    finetune.cli > finetune.workflow > evals | finetune.training | finetune.publish | finetune.serving > finetune.core
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def test_the_layers_contract_is_configured():
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
     (layers,) = [c for c in config["contracts"] if c["type"] == "layers"]
     assert layers["layers"][0] == "finetune.cli" and layers["layers"][-1] == "finetune.core"
-    assert "evals | finetune.training | finetune.publish" in layers["layers"]
+    assert "evals | finetune.training | finetune.publish | finetune.serving" in layers["layers"]
 
 
 def test_every_import_contract_is_kept():
