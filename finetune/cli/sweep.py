@@ -1,0 +1,31 @@
+"""`searchtune sweep SWEEP.yaml [--storage URL] [--trials N]`: run (or continue) a sweep's trials as training runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HELP = "run or continue a sweep: trials of a base recipe as training runs, in an Optuna study"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("sweep", metavar="SWEEP.yaml", help="sweep file (base recipe, space, strategy, objective)")
+    parser.add_argument("--storage", metavar="URL",
+                        help="Optuna storage URL shared by several workers, e.g. postgresql://USER@HOST/DB "
+                             "(default: sqlite study.db in the sweep's output_dir)")
+    parser.add_argument("--trials", type=int, metavar="N", help="run at most N trials in this worker, then stop")
+
+
+def run(args) -> int:
+    from finetune.core.errors import UserError
+    from finetune.sweep.schema import load_sweep
+    from finetune.sweep.study import run_sweep
+
+    if args.trials is not None and args.trials < 1:
+        raise UserError(f"--trials {args.trials}: use a positive number")
+    sweep = load_sweep(args.sweep)
+    summary = run_sweep(sweep, Path(args.sweep), args.storage, args.trials)
+    for t in summary["trials"]:
+        value = "" if t["value"] is None else f" {sweep.objective.metric}={t['value']:.4g}"
+        print(f"[searchtune] {t['name']}: {t['state'].lower()}{value}{' - ' + t['fail_reason'] if t['fail_reason'] and t['state'] == 'FAIL' else ''}")
+    print(f"[searchtune] leaderboard: searchtune leaderboard {sweep.output_dir}")
+    return 0 if all(t["state"] == "COMPLETE" for t in summary["trials"]) else 1

@@ -1,0 +1,275 @@
+"""Run a sweep as an Optuna study: the study store is Optuna's (SQLite in the sweep folder by default, any
+`--storage` URL to share one study between machines), each trial a `searchtune train` subprocess in its own run
+folder, its objective read from that run's eval/results.json.
+
+Why no `study.optimize`: a grid or an ablation is a fixed list of trials. It is enqueued once, by the worker that
+created the study, and every worker pops waiting trials through the storage's atomic WAITING -> RUNNING update
+(`set_trial_state_values` returns False to all but one), so concurrent workers never run a trial twice (Optuna's
+GridSampler can, under concurrency). A sampler sweep asks the sampler for new trials up to its budget.
+
+A worker's heartbeat marks its trial alive; a trial whose worker died (kill -9, a lost machine) goes stale after
+GRACE_S, and `fail_stale_trials` re-enqueues it with the same name, so it continues in its run folder
+(train.resume=auto). SIGINT stops the trial's training (it checkpoints), marks it failed ("interrupted") and
+re-enqueues it the same way, so the store stays consistent and the same command continues.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from finetune.core import io
+from finetune.core.errors import ExitCode, UserError
+from finetune.core.run import RunFolder
+from finetune.sweep.schema import Range, Sweep, override_args
+
+HEARTBEAT_S = 2
+GRACE_S = 10
+STORE_FILE = "study.db"
+TRIAL_FILE = "trial.json"  # in each trial's run folder: the sweep, the trial's name and overrides (the leaderboard reads it)
+READY = "searchtune:enqueued"  # study system attr: the fixed trials are in the store
+TAIL_CHARS = 2000
+
+
+def storage_url(sweep: Sweep, url: str | None) -> str:
+    if url:
+        return url
+    sweep.folder().mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(sweep.folder() / STORE_FILE).resolve()}"
+
+
+def open_storage(url: str):
+    import optuna
+    from optuna.storages import RetryFailedTrialCallback
+
+    try:
+        # SQLite serializes writers; wait for the lock rather than failing a worker that came at the same moment.
+        engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_S,
+                                          grace_period=GRACE_S,
+                                          heartbeat_stale_trial_callback=RetryFailedTrialCallback())
+    except (ImportError, ValueError, optuna.exceptions.StorageInternalError) as e:
+        raise UserError(f"--storage {url}: cannot open the study store ({str(e).splitlines()[0]}); pass a database "
+                        "URL such as sqlite:///sweep.db or postgresql://USER@HOST/DB") from None
+
+
+def open_study(sweep: Sweep, name: str, url: str | None):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = open_storage(storage_url(sweep, url))
+    sampler = (optuna.samplers.RandomSampler(seed=sweep.seed) if sweep.sampler == "random"
+               else optuna.samplers.TPESampler(seed=sweep.seed))
+    try:
+        study = optuna.create_study(study_name=name, storage=storage, direction=sweep.objective.direction,
+                                    sampler=sampler)
+        created = True
+    except optuna.exceptions.DuplicatedStudyError:
+        study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
+        created = False
+    if study.direction.name.lower() != sweep.objective.direction:
+        raise UserError(f"the study {name} in {storage.url if hasattr(storage, 'url') else url} was created to "
+                        f"{study.direction.name.lower()}; keep objective.direction or use a new output_dir")
+    fixed = sweep.fixed_trials()
+    if fixed and created:
+        for trial_name, values in fixed:
+            study.enqueue_trial({}, user_attrs={"name": trial_name, "overrides": values})
+        study.set_system_attr(READY, True)
+    elif fixed:
+        _wait_until_enqueued(study)
+    return study, storage
+
+
+def _wait_until_enqueued(study, timeout_s: float = 120) -> None:
+    """Another worker created the study a moment ago and is enqueueing: wait for it rather than find nothing to do."""
+    deadline = time.monotonic() + timeout_s
+    while not study.system_attrs.get(READY):
+        if time.monotonic() > deadline:
+            raise UserError(f"study {study.study_name}: its trials were never enqueued (the worker that created it "
+                            "stopped); remove the sweep's output_dir and start again")
+        time.sleep(1)
+
+
+def pop_waiting(study, storage):
+    """A WAITING trial, now RUNNING and ours, or None: the storage makes the state change atomic across workers."""
+    import optuna
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
+
+    for frozen in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        try:
+            if storage.set_trial_state_values(frozen._trial_id, state=TrialState.RUNNING):
+                return optuna.Trial(study, frozen._trial_id)
+        except UpdateFinishedTrialError:
+            continue
+    return None
+
+
+def next_trial(sweep: Sweep, study, storage):
+    """The next trial for this worker, None when there is nothing left to run."""
+    from optuna.storages import fail_stale_trials
+    from optuna.trial import TrialState
+
+    while True:
+        fail_stale_trials(study)  # a dead worker's trial goes back to WAITING (RetryFailedTrialCallback)
+        trial = pop_waiting(study, storage)
+        if trial is not None:
+            return trial
+        trials = study.get_trials(deepcopy=False)
+        running = [t for t in trials if t.state == TrialState.RUNNING]
+        if sweep.strategy == "sampler":
+            started = len({t.user_attrs.get("name") for t in trials})
+            if started < sweep.trials:
+                trial = study.ask()
+                trial.set_user_attr("name", f"trial-{trial.number:03d}")
+                trial.set_user_attr("overrides", {key: suggest(trial, key, space) for key, space in sweep.space.items()})
+                return trial
+        if not running:
+            return None
+        time.sleep(HEARTBEAT_S)  # another worker's trial may still fail or go stale and come back
+
+
+def suggest(trial, key: str, space):
+    if isinstance(space, Range):
+        draw = trial.suggest_int if space.type == "int" else trial.suggest_float
+        low, high = space.ends()
+        return draw(key, low, high, log=space.log)
+    return trial.suggest_categorical(key, space)
+
+
+class Heartbeat:
+    """Records this worker's trial as alive every HEARTBEAT_S, until stopped."""
+
+    def __init__(self, storage, trial_id: int):
+        self.storage, self.trial_id, self.stop = storage, trial_id, threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        while not self.stop.is_set():
+            self.storage.record_heartbeat(self.trial_id)
+            self.stop.wait(HEARTBEAT_S)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def train_command(sweep: Sweep, sweep_file: Path, name: str, values: dict) -> list[str]:
+    out = sweep.trial_dir(name)
+    return [sys.executable, "-m", "finetune.cli", "train", sweep.base, *sweep.overrides, *override_args(values),
+            f"output_dir={out}", "train.resume=auto"]
+
+
+def objective_value(sweep: Sweep, run_dir: Path) -> float:
+    """The objective from the trial's eval results; UserError naming what is there when it is missing."""
+    task = RunFolder(run_dir).results().tasks.get(sweep.objective.task)
+    if task is None:
+        raise UserError(f"no results for task {sweep.objective.task} in {RunFolder(run_dir).results_file}")
+    score = task.metrics.get(sweep.objective.metric)
+    if score is None or not score.finite:
+        raise UserError(f"metric {sweep.objective.metric} of {sweep.objective.task} is missing or not finite in "
+                        f"{RunFolder(run_dir).results_file} (it has: {', '.join(task.metrics) or 'none'})")
+    return float(score.value)
+
+
+def run_trial(sweep: Sweep, sweep_file: Path, study, storage, trial, group: str) -> str:
+    """Train and score one trial in a subprocess; tell the study how it went. Returns its final state's name."""
+    from optuna.trial import TrialState
+
+    name, values = trial.user_attrs["name"], trial.user_attrs["overrides"]
+    run_dir = sweep.trial_dir(name)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    io.write_json(run_dir / TRIAL_FILE, {"sweep": str(sweep_file), "study": study.study_name, "name": name,
+                                         "number": trial.number, "overrides": values})
+    command = train_command(sweep, sweep_file, name, values)
+    print(f"[searchtune] sweep {study.study_name}: trial {name}: {' '.join(command[3:])}", flush=True)
+    # The sweep is a W&B group, each trial a run in it (wandb.init reads these; offline without a key, as always).
+    env = {**os.environ, "WANDB_RUN_GROUP": group, "WANDB_JOB_TYPE": "sweep-trial"}
+    log = run_dir / "train.log"
+    with Heartbeat(storage, trial._trial_id), open(log, "ab") as out:
+        try:
+            code = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env).returncode
+        except KeyboardInterrupt:
+            # The child got the same SIGINT (one process group) and checkpoints; keep the trial for the next run.
+            _retry_later(study, storage, trial, "interrupted (SIGINT); the same command continues it")
+            raise
+    if code != 0:
+        return _fail(study, trial, f"searchtune train exited {code}{_exit_meaning(code)}: {_tail(log)}")
+    try:
+        value = objective_value(sweep, run_dir)
+    except UserError as e:
+        return _fail(study, trial, str(e))
+    study.tell(trial, value)
+    print(f"[searchtune] sweep {study.study_name}: trial {name}: {sweep.objective.metric}={value:.4g}", flush=True)
+    return TrialState.COMPLETE.name
+
+
+def _exit_meaning(code: int) -> str:
+    meanings = {ExitCode.DIVERGED: " (the watchdog stopped a diverging run)", ExitCode.USAGE: " (bad input)",
+                -9: " (killed, e.g. out of memory)", 137: " (killed, e.g. out of memory)"}
+    return meanings.get(code, "")
+
+
+def _tail(log: Path) -> str:
+    """The last error line of the trial's log, the reason shown in the store."""
+    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    return (errors or lines or ["(no output)"])[-1][-TAIL_CHARS:]
+
+
+def _fail(study, trial, reason: str) -> str:
+    from optuna.trial import TrialState
+
+    trial.set_user_attr("fail_reason", reason)
+    study.tell(trial, state=TrialState.FAIL)
+    print(f"[searchtune] sweep {study.study_name}: trial {trial.user_attrs['name']} failed: {reason}", file=sys.stderr,
+          flush=True)
+    return TrialState.FAIL.name
+
+
+def _retry_later(study, storage, trial, reason: str) -> None:
+    """Fail this attempt with its reason and enqueue the same trial again, as a stale trial is (fail_stale_trials)."""
+    from optuna.storages import RetryFailedTrialCallback
+    from optuna.trial import TrialState
+
+    RetryFailedTrialCallback()(study, storage.get_trial(trial._trial_id))  # copies the user attrs set so far
+    trial.set_user_attr("fail_reason", reason)
+    study.tell(trial, state=TrialState.FAIL)
+
+
+def run_sweep(sweep: Sweep, sweep_file: Path, storage_url_arg: str | None = None, max_trials: int | None = None) -> dict:
+    """Run trials until none is left (or this worker ran `max_trials`); write the sweep's summary; return it."""
+    name = Path(sweep.output_dir).name
+    study, storage = open_study(sweep, name, storage_url_arg)
+    ran = 0
+    while max_trials is None or ran < max_trials:
+        trial = next_trial(sweep, study, storage)
+        if trial is None:
+            break
+        run_trial(sweep, sweep_file, study, storage, trial, group=name)
+        ran += 1
+    return write_summary(sweep, study)
+
+
+def write_summary(sweep: Sweep, study) -> dict:
+    """sweep.json in the sweep folder: every trial's latest attempt, its state, value and failure reason."""
+    latest = {}
+    for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
+        latest[t.user_attrs.get("name", f"trial-{t.number:03d}")] = t
+    summary = {
+        "study": study.study_name, "strategy": sweep.strategy, "objective": sweep.objective.model_dump(),
+        "trials": [{"name": n, "number": t.number, "state": t.state.name, "value": t.value,
+                    "overrides": t.user_attrs.get("overrides"), "fail_reason": t.user_attrs.get("fail_reason"),
+                    "run_dir": str(sweep.trial_dir(n))} for n, t in latest.items()],
+    }
+    io.write_text(sweep.folder() / "sweep.json", json.dumps(summary, indent=2, default=str) + "\n")
+    return summary
