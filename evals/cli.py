@@ -147,7 +147,7 @@ def eval_settings(args) -> dict:
         "data": pairs("--data", args.data, "canard=/data/canard/dev.jsonl"),
         "instructions": pairs("--instruction", args.instruction, '"aeslc=Write the subject line of the email."'),
         "wandb_project": "searchtune", "decoding": decoding(args),
-        "length_words": _positive("--length-words", args.length_words),
+        "length_words": _positive("--length-words", args.length_words), "locate": None,
     }
     if args.run:
         run = RunFolder(args.run)
@@ -168,6 +168,7 @@ def eval_settings(args) -> dict:
             instructions={**recipe_instructions(recipe.model_dump(mode="json")), **settings["instructions"]},
             wandb_project=recipe.logging.project, decoding=decoding(args, recipe.eval.decoding.model_dump()),
             length_words=_length_words(args.length_words, recipe),
+            locate=recipe.data.locate.model_dump() if recipe.data.locate else None,
         )
     if not settings["model"]:
         raise UserError("--model is required (or --run RUN_DIR with a recipe that names model.name)")
@@ -189,13 +190,14 @@ def run_eval(args) -> int:
     if output is None:
         raise UserError("--output DIR is required without --run")
     # Unknown tasks and bad data files fail before the model loads.
-    tasks_manager.load_tasks(s["tasks"], s["data"], s["instructions"], s["length_words"])
+    tasks_manager.load_tasks(s["tasks"], s["data"], s["instructions"], pipeline.prompt_settings(
+        s["length_words"], s["max_length"], s["max_target_length"], s["locate"]))
     model, tokenizer = load_model(s["model"], s["adapter"], s["gguf_file"], s["dtype"], s["load_in_4bit"])
     results = pipeline.evaluate(
         model, tokenizer, s["tasks"], output, limit=s["limit"], batch_size=s["batch_size"], baseline=s["baseline"],
         data=s["data"], instructions=s["instructions"], max_length=s["max_length"],
         max_target_length=s["max_target_length"], decoding=s["decoding"], length_words=s["length_words"],
-        run_dir=s["run_dir"],
+        locate=s["locate"], run_dir=s["run_dir"],
         wandb_mode=args.wandb_mode, wandb_project=s["wandb_project"],
         model_info={"base": s["model"], "adapter": str(s["adapter"]) if s["adapter"] else None},
     )

@@ -59,6 +59,7 @@ def evaluate(
     max_target_length: int | None = None,
     decoding: dict | None = None,
     length_words: int | None = None,
+    locate: dict | None = None,
     run_dir=None,
     wandb_mode: str = "auto",
     wandb_project: str = "searchtune",
@@ -71,7 +72,8 @@ def evaluate(
     prompt longer than training allowed is cut the way training cuts it (finetune.core.prompts.fit_prompt).
     `decoding` holds the recipe's eval.decoding settings that differ from greedy (DecodingSection.changes()); they
     replace every generation task's own and are recorded with its scores. `length_words`: the length target of every
-    summarize prompt, for a model trained with one (finetune.core.prompts.eval_length).
+    summarize prompt, for a model trained with one (finetune.core.prompts.eval_length); `locate`, the recipe's
+    data.locate, makes a meeting source's located prompts those of training (finetune.core.locate).
 
     Returns the results.json content. Generations are cached in OUTPUT/.cache while running, so an interrupted
     eval started again with the same arguments continues where it stopped; the cache is removed on success.
@@ -84,7 +86,8 @@ def evaluate(
     output_dir = Path(output_dir)
     if baseline and not _is_peft(model):
         raise UserError("--baseline base: the model has no adapter to switch off; pass --adapter or --run")
-    loaded = tasks_manager.load_tasks(tasks, data, instructions, length_words)
+    loaded = tasks_manager.load_tasks(tasks, data, instructions, prompt_settings(length_words, max_length,
+                                                                                  max_target_length, locate))
     for task in loaded["tasks"].values():
         if decoding and task.config.output_type == "generate_until":
             task.config.generation_kwargs = {**(task.config.generation_kwargs or {}), **generation_kwargs(decoding)}
@@ -204,6 +207,12 @@ def _timing(run: dict) -> dict:
     seconds = run["seconds"]
     return {"seconds": round(seconds, 1), "examples": examples,
             "examples_per_second": round(examples / seconds, 3) if seconds else None}
+
+
+def prompt_settings(length_words, max_length, max_target_length, locate) -> dict:
+    """What evals.tasks_manager.load_tasks hands the tasks so that their prompts are the training prompts."""
+    return {"length_words": length_words, "max_length": max_length, "max_target_length": max_target_length,
+            "locate": locate}
 
 
 def _str_or_none(value) -> str | None:

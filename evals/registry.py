@@ -80,6 +80,10 @@ def _aeslc(row: dict) -> dict:
     return {"document": row["email_body"], "query": None, "references": _texts(row["annotated_subjects"], "annotated_subjects")}
 
 
+def _qmsum(row: dict) -> dict:
+    return {"meeting": row, "document": "", "query": None, "references": []}
+
+
 def _scitldr(row: dict) -> dict:
     return {"document": " ".join(_texts(row["source"], "source")), "query": None, "references": _texts(row["target"], "target")}
 
@@ -87,6 +91,10 @@ def _scitldr(row: dict) -> dict:
 # ------------------------------------------------------------------------------------------- sources
 
 AESLC_INSTRUCTION = "Write the subject line of the following email. Reply with the subject line only."
+QMSUM_INSTRUCTION = (
+    "Answer the query from the following excerpts of a meeting transcript in a few sentences. "
+    "Reply with the answer only."
+)
 SCITLDR_INSTRUCTION = (
     "Summarize the following scientific abstract in one sentence (a TLDR). Reply with the sentence only."
 )
@@ -123,6 +131,9 @@ class Source(NamedTuple):
     judged: Judged | None = None
     # Other tasks over the same data (e.g. `_multi`: several rewrites fused at retrieval time).
     variants: tuple[str, ...] = ()
+    # Rows are meetings with several queries each (QMSum): evals.tasks.utils.load_dataset makes one located doc per
+    # query (finetune.core.locate).
+    meetings: bool = False
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -171,6 +182,9 @@ SOURCES = {
                     _aeslc, AESLC_INSTRUCTION),
     "scitldr": Source("searchtune_sum_scitldr", "summarize", "scitldr/dev.jsonl", ("source", "target"), _scitldr,
                       SCITLDR_INSTRUCTION),
+    "qmsum": Source("searchtune_sum_qmsum", "summarize", "qmsum/val.jsonl", ("meeting_transcripts",), _qmsum,
+                    QMSUM_INSTRUCTION, any_of=(("specific_query_list", "general_query_list"),), meetings=True,
+                    variants=("searchtune_sum_qmsum_first",)),
 }
 JUDGED = {src.judged.prefix: src.judged for src in SOURCES.values() if src.judged}
 # Data keys that name a file, with its default; and those that replace a column mapping.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 
 from finetune.core.errors import UserError
 from evals import registry
@@ -20,12 +21,11 @@ def check_keys(option: str, given: dict | None, keys) -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _manager(include_defaults: bool, data: tuple, instructions: tuple, length_words: int | None = None):
+def _manager(include_defaults: bool, data: tuple, instructions: tuple, prompt: tuple = ()):
     from lm_eval.tasks import TaskManager
 
     metadata = {k: dict(v) for k, v in (("searchtune_data", data), ("searchtune_instructions", instructions)) if v}
-    if length_words:
-        metadata["searchtune_length_words"] = length_words
+    metadata.update({f"searchtune_{key}": json.loads(value) for key, value in prompt})
     return TaskManager(include_path=str(registry.TASKS_DIR), include_defaults=include_defaults,
                        metadata=metadata or None)
 
@@ -36,17 +36,20 @@ def all_task_names() -> list[str]:
 
 
 def task_manager(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None,
-                 length_words: int | None = None):
+                 prompt: dict | None = None):
     """A TaskManager that knows the requested names; lm-eval's own 14k-task index (5 s) only when needed.
 
-    data: source key -> file; instructions: source key -> instruction text (see evals/registry.py); length_words: the
-    length target of every summarize prompt (finetune.core.prompts.with_length), for models trained with one.
+    data: source key -> file; instructions: source key -> instruction text (see evals/registry.py); prompt: the
+    recipe settings that shape prompts as training shaped them, each handed to evals.tasks.utils.load_dataset as
+    metadata `searchtune_KEY`: length_words (finetune.core.prompts.with_length), max_length and max_target_length
+    (the locator's budget), locate (a recipe's data.locate: finetune.core.locate's settings). None values are left out.
     """
     check_keys("--data", data, registry.DATA_KEYS)
     check_keys("--instruction", instructions, registry.SOURCES)
     ours = set(registry.task_names())
     manager = _manager(any(n not in ours for n in names), tuple(sorted((data or {}).items())),
-                       tuple(sorted((instructions or {}).items())), length_words)
+                       tuple(sorted((instructions or {}).items())),
+                       tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in (prompt or {}).items() if v is not None)))
     known = set(manager.all_tasks)
     for name in names:
         if name not in known:
@@ -60,8 +63,8 @@ def task_manager(names: list[str], data: dict[str, str] | None = None, instructi
 
 
 def load_tasks(names: list[str], data: dict[str, str] | None = None, instructions: dict[str, str] | None = None,
-               length_words: int | None = None) -> dict:
-    loaded = task_manager(names, data, instructions, length_words).load(list(names))
+               prompt: dict | None = None) -> dict:
+    loaded = task_manager(names, data, instructions, prompt).load(list(names))
     for task in loaded["tasks"].values():
         if task.get_config("num_fewshot") is None:
             task.set_config(key="num_fewshot", value=0)

@@ -71,6 +71,7 @@ def run(args, stop=None) -> int:
                 instructions=recipe_instructions(recipe.model_dump(mode="json")),
                 max_length=recipe.data.max_length, max_target_length=recipe.data.max_target_length,
                 decoding=recipe.eval.decoding.changes(), length_words=eval_length(recipe.data, recipe.eval),
+                locate=recipe.data.locate.model_dump() if recipe.data.locate else None,
                 model_info={"base": recipe.model.name, "adapter": str(folder.adapter_dir)},
             )
             print(summary_text(results))

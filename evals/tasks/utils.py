@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from evals import registry
 from finetune.core.errors import UserError
+from finetune.core.locate import budget_words, records
 from finetune.core.prompts import LENGTH_FIELD, user_message, with_responses
+
+# A meeting task's prompt budget without a recipe (`searchtune eval --model` without --max-length): SmolLM2-size
+# context that CPU generation still handles.
+DEFAULT_MAX_LENGTH, DEFAULT_MAX_TARGET_LENGTH = 2048, 256
 
 # Before lm-eval builds a task from a YAML that names these aggregations (it imports this module first).
 registry.register_aggregations()
@@ -19,14 +24,20 @@ registry.register_aggregations()
 
 def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_instructions: dict | None = None,
                  retrieval: dict | None = None, searchtune_response_words: int | None = None,
-                 searchtune_length_words: int | None = None, **_metadata):
+                 searchtune_length_words: int | None = None, locate: dict | None = None,
+                 searchtune_locate: dict | None = None, searchtune_max_length: int | None = None,
+                 searchtune_max_target_length: int | None = None, **_metadata):
     """lm-eval `custom_dataset`: called with the task metadata and `dataset_kwargs` (which names the source and, for
     a retrieval source, its retriever settings: evals.benchmark.SETTINGS).
 
     Earlier system responses (a conversations file's `responses`) enter the prompt only with
     metadata["searchtune_response_words"] (the recipe's data.response_words when data.responses is `include`), cut
     as training cuts them (finetune.core.prompts.with_responses). A summarize prompt carries a length target only with
-    metadata["searchtune_length_words"] (a recipe's eval.length_words, rounded to its data.length_bucket)."""
+    metadata["searchtune_length_words"] (a recipe's eval.length_words, rounded to its data.length_bucket).
+
+    A meeting source (QMSum) gives one doc per query, its transcript located as training locates it
+    (finetune.core.locate): the recipe's data.locate (metadata searchtune_locate) under the task's own `locate`
+    settings (dataset_kwargs: the strategy, the queries), within the budget of searchtune_max_length."""
     import datasets
 
     from evals import benchmark
@@ -34,6 +45,12 @@ def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_in
     _, docs = registry.read_rows(source, searchtune_data)
     src = registry.SOURCES[source]
     instruction = (searchtune_instructions or {}).get(source) or src.instruction
+    if src.meetings:
+        settings = {**(searchtune_locate or {}), **(locate or {})}
+        budget = budget_words(searchtune_max_length or DEFAULT_MAX_LENGTH,
+                              searchtune_max_target_length or DEFAULT_MAX_TARGET_LENGTH)
+        docs = [{"source": source, "id": f"{doc['id']}_{i}", "references": [rec.pop("summary")], **rec}
+                for doc in docs for i, rec in enumerate(records(doc["meeting"], budget, **settings))]
     docs = [dict(with_responses(doc, searchtune_response_words), instruction=instruction) for doc in docs]
     if searchtune_length_words and src.kind == "summarize":
         docs = [dict(doc, **{LENGTH_FIELD: int(searchtune_length_words)}) for doc in docs]
@@ -77,6 +94,11 @@ def process_query_rewrite(doc: dict, results: list) -> dict:
         })
     scores.update(benchmark.scores(doc, rewrites))
     return scores
+
+
+def process_located_summary(doc: dict, results: list[str]) -> dict:
+    """A meeting query's summary scores, and the locator's span recall (None for a general query)."""
+    return {**process_summary(doc, results), "span_recall": doc.get("span_recall")}
 
 
 def process_summary(doc: dict, results: list[str]) -> dict:

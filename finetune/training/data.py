@@ -14,7 +14,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from finetune.core import io, prompts
+from finetune.core import io, locate, prompts
 from finetune.core.datafiles import clean_field, read_file
 from finetune.core.errors import UserError
 from finetune.core.paths import cache_dir
@@ -88,6 +88,20 @@ def _problem(rec: dict, source: Source, where: str, task: str) -> str | None:
     return None
 
 
+def _located(rows, recipe: Recipe, label: str) -> list[tuple[str, dict]]:
+    """Meeting rows as one summarize row per query (`LINE.QUERY`), located as the eval locates them."""
+    budget = locate.budget_words(recipe.data.max_length, recipe.data.max_target_length)
+    out = []
+    for lineno, row in rows:
+        if not isinstance(row, dict) or "meeting_transcripts" not in row:
+            raise UserError(f"{label}:{lineno}: data.locate reads meetings (QMSum's layout) but this row has no "
+                            "`meeting_transcripts`; point the source at a meetings file or remove data.locate")
+        located = locate.records(row, budget, **recipe.data.locate.model_dump())
+        out += [(f"{lineno}.{i}", {k: rec[k] for k in ("document", "query", "summary")})
+                for i, rec in enumerate(located)]
+    return out
+
+
 def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> list[dict]:
     task = recipe.data.task
     path = recipe.source_path(source)
@@ -95,6 +109,8 @@ def _records(recipe: Recipe, source: Source, where: str, stats: DataStats) -> li
         rows, label = _read_hub(source), source.path
     else:
         rows, label = read_file(path, source.format), str(path)
+    if recipe.data.locate is not None:
+        rows = _located(rows, recipe, label)
     fields = prompts.REQUIRED_FIELDS[task] + prompts.OPTIONAL_FIELDS[task]
     words = prompts.response_budget(recipe.data)
     out, skipped, too_long, off_topic = [], 0, 0, 0
@@ -244,7 +260,7 @@ def tokenizer_fingerprint(tokenizer) -> str:
 
 def cache_key(recipe: Recipe, tokenizer, source_hashes: list[str | None]) -> str:
     # The prompt code itself is part of the key: changing the template must invalidate every cache.
-    template = inspect.getsource(prompts)
+    template = inspect.getsource(prompts) + inspect.getsource(locate)
     payload = json.dumps({
         "data": recipe.data.model_dump(mode="json"), "sources": source_hashes,
         "template": hashlib.sha256(template.encode()).hexdigest(), "tokenizer": tokenizer_fingerprint(tokenizer),

@@ -208,3 +208,34 @@ def test_process_summary_scores_both_rouge_protocols_and_faithfulness(monkeypatc
     configured = tasks_manager.configured_aggregates("searchtune_sum_dialogsum")
     assert {"rouge1", "rouge1_first", "rougeL_first", "faithfulness"} <= configured.keys()
     assert set(configured) <= set(scores)
+
+
+def test_qmsum_gives_one_located_doc_per_query_and_scores_span_recall(tmp_path, monkeypatch):
+    from evals import metrics, tasks_manager
+    from tests.fakes.meeting import MEETING
+
+    path = tmp_path / "val.jsonl"
+    path.write_text(json.dumps(MEETING) + "\n")
+    settings = {"turns_per_passage": 2, "max_words": 1000}
+    located = utils.load_dataset("qmsum", {"qmsum": str(path)}, locate={"strategy": "locate"},
+                                 searchtune_locate=settings, searchtune_max_length=1024)["test"]
+    first = utils.load_dataset("qmsum", {"qmsum": str(path)}, locate={"strategy": "first"},
+                               searchtune_locate=settings, searchtune_max_length=1024)["test"]
+    assert [d["id"] for d in located] == ["1_0", "1_1", "1_2"]
+    assert [d["query_kind"] for d in located] == ["specific", "specific", "general"]
+    assert located[0]["instruction"] == registry.QMSUM_INSTRUCTION and located[0]["references"] == [
+        MEETING["specific_query_list"][0]["answer"]]
+    assert "Focus on: What did the team decide about the XML format schema?" in utils.doc_to_text(located[0])
+    # The whole small meeting fits 1024 tokens: both strategies keep everything; a small budget tells them apart.
+    small = dict(searchtune_locate=settings, searchtune_max_length=96 + 40 + 16, searchtune_max_target_length=16)
+    loc = utils.load_dataset("qmsum", {"qmsum": str(path)}, locate={"strategy": "locate"}, **small)["test"][1]
+    fst = utils.load_dataset("qmsum", {"qmsum": str(path)}, locate={"strategy": "first"}, **small)["test"][1]
+    assert loc["span_recall"] > fst["span_recall"] == 0.0 and "Lunch" in loc["document"]
+    assert first[0]["document"] == located[0]["document"]
+
+    monkeypatch.setattr(metrics, "semantic_similarity", lambda preds, refs: [0.0] * len(preds))
+    scores = utils.process_located_summary(dict(loc), ["Pizza on Friday."])
+    assert scores["span_recall"] == loc["span_recall"] and scores["rouge1"] == 100.0
+    for task in ("searchtune_sum_qmsum", "searchtune_sum_qmsum_first"):
+        configured = tasks_manager.configured_aggregates(task)
+        assert "span_recall" in configured and set(configured) == set(scores)

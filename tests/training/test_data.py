@@ -317,3 +317,30 @@ def test_length_target_reaches_the_training_prompt_as_the_eval_renders_it(tmp_pa
     assert "length_words" not in rec and "Length:" not in _prompt_of(data.encode_row(rec, tok, plain)[0], tok)
     (doc,) = utils.load_dataset("sum_sample", {"sum_sample": str(sum_file)})["test"]
     assert "Length:" not in utils.doc_to_text(doc)
+
+
+def test_located_meetings_train_on_the_prompts_the_eval_builds(tmp_path, tok):
+    """data.locate: one training record per query, its transcript located exactly as the qmsum eval task does."""
+    from evals.tasks import utils
+    from tests.fakes.meeting import MEETING
+
+    path = jsonl(tmp_path, [MEETING], name="meetings.jsonl")
+    r = recipe(tmp_path, [{"path": str(path), "instruction": "Answer the query."}], task="summarize",
+               max_length=300, max_target_length=32, locate={"turns_per_passage": 2, "max_words": 1000})
+    records = {rec["query"]: rec for rec in data.training_records(r)}  # shuffled
+    assert sorted(records) == sorted([q["query"] for q in MEETING["specific_query_list"]] + [
+        "Summarize the whole meeting."])
+    xml = records[MEETING["specific_query_list"][0]["query"]]
+    assert xml["document"].startswith("Bob: On the XML format") and xml["summary"].startswith("Bob said")
+    docs = utils.load_dataset("qmsum", {"qmsum": str(path)}, {"qmsum": "Answer the query."},
+                              locate={"strategy": "locate"}, searchtune_locate=r.data.locate.model_dump(),
+                              searchtune_max_length=300, searchtune_max_target_length=32)["test"]
+    assert all(d["document"] == records[d["query"]]["document"] for d in docs) and len(docs) == 3
+    # The same user turn on both sides (fit_prompt then cuts both to the token budget as for any summary).
+    (doc,) = [d for d in docs if d["query"] == xml["query"]]
+    assert prompts.user_message("summarize", xml, xml["instruction"]) == utils.doc_to_text(doc)
+    assert docs[0]["references"] == [xml["summary"]] and docs[0]["span_recall"] > 0
+
+    bad = jsonl(tmp_path, [{"document": "d", "summary": "s"}], name="flat.jsonl")
+    with pytest.raises(UserError, match="data.locate reads meetings"):
+        data.training_records(recipe(tmp_path, [{"path": str(bad)}], task="summarize", locate={}))

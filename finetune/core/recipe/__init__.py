@@ -6,12 +6,12 @@ import argparse
 
 from finetune.core.recipe.loader import apply_override, load_recipe, read_yaml, to_yaml
 from finetune.core.recipe.schema import (
-    DataSection, DecodingSection, EvalSection, HubSection, LoggingSection, LoraSection, ModelSection, Recipe, Source, TrainSection,
+    DataSection, DecodingSection, EvalSection, LocateSection, HubSection, LoggingSection, LoraSection, ModelSection, Recipe, Source, TrainSection,
     WatchdogSection,
 )
 
 __all__ = [
-    "DataSection", "DecodingSection", "EvalSection", "HubSection", "LoggingSection", "LoraSection", "ModelSection", "Recipe", "Source",
+    "DataSection", "DecodingSection", "EvalSection", "LocateSection", "HubSection", "LoggingSection", "LoraSection", "ModelSection", "Recipe", "Source",
     "TrainSection", "WatchdogSection", "add_arguments", "apply_override", "load_recipe", "read_yaml", "to_yaml",
 ]
 

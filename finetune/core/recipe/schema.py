@@ -104,6 +104,20 @@ class Source(Section):
     )
 
 
+class LocateSection(Section):
+    """Locate, then summarize (finetune.core.locate): training rows are meetings (QMSum's layout), one record per
+    query, the transcript cut to the passages the query asks about within data.max_length."""
+
+    strategy: Literal["locate", "first"] = Field(
+        "locate", description="`locate`: the passages the retriever ranks highest for the query (spread evenly for a "
+        "general query); `first`: the opening passages (the \"first N tokens\" baseline)."
+    )
+    retriever: Literal["bm25", "dense", "fused"] = Field("bm25", description="Passage retriever (finetune.core.retrieval).")
+    queries: Literal["specific", "general", "all"] = Field("all", description="Which queries of each meeting to use.")
+    turns_per_passage: int = Field(20, ge=1, description="Speaker turns per passage at most.")
+    max_words: int = Field(300, ge=10, description="Words per passage at most (a new passage starts past it).")
+
+
 class DataSection(Section):
     task: Task = Field(description="Which task the data trains.")
     root: str = Field(".", description="Folder that relative source paths resolve against.")
@@ -127,6 +141,10 @@ class DataSection(Section):
         "the oldest turns, each with its response, go first when a prompt exceeds max_length."
     )
     limit: int | None = Field(None, ge=1, description="Use at most this many training rows in all (after mixing).")
+    locate: LocateSection | None = Field(
+        None, description="summarize: training rows are meetings with queries, located per query (QMSum); the eval "
+        "locates its meetings with the same settings."
+    )
     length_bucket: int | None = Field(
         None, ge=1, le=100, description="summarize: put a length target in every prompt, \"in about N words\", N the "
         "reference's word count rounded to this many words; eval.length_words chooses N at inference. None: no target."
@@ -360,6 +378,9 @@ class Recipe(Section):
             raise ValueError("train.eval_steps: eval requested but there is no eval data; set data.eval or data.eval_fraction")
         if self.data.eval is not None and self.data.eval_fraction is not None:
             raise ValueError("data.eval_fraction: set either data.eval or data.eval_fraction, not both")
+        if self.data.locate is not None and self.data.task != "summarize":
+            raise ValueError(f"data.locate: locating passages is for data.task=summarize, not {self.data.task}; "
+                             "remove it")
         if self.data.length_bucket is not None and self.data.task != "summarize":
             raise ValueError(f"data.length_bucket: length targets are for data.task=summarize, not {self.data.task}; "
                              "remove it")
