@@ -189,6 +189,12 @@ def check_columns(recipe: Recipe) -> list[str]:
         if not rows:
             continue
         present = sorted({column for row in rows for column in row})
+        if recipe.data.locate is not None:  # meetings, whose queries become the records
+            if "meeting_transcripts" not in present:
+                problems.append(f"{recipe.where(key + '.path')}: `{key}`: {path} has no column `meeting_transcripts` in "
+                                f"its first {len(rows)} rows (columns: {', '.join(present)[:200]}); data.locate reads "
+                                "meetings in QMSum's layout")
+            continue
         for name in prompts.REQUIRED_FIELDS[task] + (("qid",) if source.topics != "all" else ()):
             column = source.columns.get(name, name)
             if any(column in row for row in rows):

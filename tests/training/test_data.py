@@ -342,5 +342,7 @@ def test_located_meetings_train_on_the_prompts_the_eval_builds(tmp_path, tok):
     assert docs[0]["references"] == [xml["summary"]] and docs[0]["span_recall"] > 0
 
     bad = jsonl(tmp_path, [{"document": "d", "summary": "s"}], name="flat.jsonl")
+    flat = recipe(tmp_path, [{"path": str(bad)}], task="summarize", locate={})
     with pytest.raises(UserError, match="data.locate reads meetings"):
-        data.training_records(recipe(tmp_path, [{"path": str(bad)}], task="summarize", locate={}))
+        data.training_records(flat)
+    assert data.check_columns(r) == [] and "no column `meeting_transcripts`" in data.check_columns(flat)[0]
