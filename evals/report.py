@@ -205,6 +205,34 @@ def unsupported_examples(task: str, predictions) -> list[tuple[dict, list[str], 
     return out
 
 
+def located_examples(task: str, predictions) -> list[dict]:
+    """The first TOP_N rows of a located task (evals.registry meeting sources): the input carries the kept passages."""
+    out = []
+    for row in predictions:
+        given = row.get("input")
+        if row["task"] == task and isinstance(given, dict) and "passages" in given:
+            out.append(row)
+            if len(out) == TOP_N:
+                break
+    return out
+
+
+def passages_cell(passages: list, spans: list) -> str:
+    """Turn ranges of the kept passages, ★ on each that overlaps a gold relevant_text_span."""
+    def gold(first, last):
+        return any(first <= int(end) and int(start) <= last for start, end in spans or [])
+
+    return ", ".join(f"{first}-{last}" + (" ★" if gold(first, last) else "") for first, last in passages) or "—"
+
+
+def per_query_line(entry: dict, n: int | None) -> str | None:
+    """Generation and scoring seconds per example of each model (results.json `seconds`), where recorded."""
+    seconds = entry.get("seconds") if isinstance(entry, dict) else None
+    if not seconds or not n:
+        return None
+    return "Time per query: " + ", ".join(f"{variant} {s / n:.2f} s" for variant, s in seconds.items())
+
+
 # ---------------------------------------------------------------------------------------- markdown
 
 
@@ -214,6 +242,7 @@ def _md_cell(text) -> str:
 
 def markdown(results: Results | dict, predictions: list[dict], labels: tuple[str, str]) -> str:
     b, a = labels
+    raw = results.get("tasks", {}) if isinstance(results, dict) else {}
     results = _typed(results)
     model = results.model
     lines = ["# Evaluation report", "",
@@ -224,8 +253,8 @@ def markdown(results: Results | dict, predictions: list[dict], labels: tuple[str
         base = entry.baseline if entry.has_baseline else None
         lines += [f"## {task}", "", f"- Data: {_dataset_line(entry.dataset)}",
                   f"- Decoding: {decoding_line(entry.decoding)}"]
-        protocol = protocol_line(metrics)
-        lines += [f"- {protocol}", ""] if protocol else [""]
+        extra = [protocol_line(metrics), per_query_line(raw.get(task), entry.dataset.n)]
+        lines += [f"- {line}" for line in extra if line] + [""]
         plain, bounded = _split(metrics)
         header = f"| metric | n | {b} |" + (f" {a} | {b} − {a} (paired) |" if base is not None else "")
         lines += [header, "|---" * (header.count("|") - 1) + "|"]
@@ -261,6 +290,16 @@ def markdown(results: Results | dict, predictions: list[dict], labels: tuple[str
                         f"| {row['doc_id']} | {delta:+.3g} | {_md_cell(_input_text(row))} | {_md_cell(row['reference'])} "
                         f"| {_md_cell(row['baseline_prediction'])} | {_md_cell(row['prediction'])} |"
                     )
+        located = located_examples(task, predictions)
+        if located:
+            lines += ["", "### Located passages (transcript turns kept; ★ overlaps a gold span)", "",
+                      f"| doc | query | passages | span recall | {b} summary | reference |", "|---|---|---|---|---|---|"]
+            for row in located:
+                given = row["input"]
+                recall = (row.get("scores") or {}).get("span_recall")
+                lines.append(f"| {row['doc_id']} | {_md_cell(given.get('query') or '')} | "
+                             f"{_md_cell(passages_cell(given['passages'], given.get('spans')))} | {_fmt(recall)} | "
+                             f"{_md_cell(row['prediction'])} | {_md_cell(row['reference'])} |")
         unsupported = unsupported_examples(task, predictions)
         if unsupported:
             lines += ["", "### Unsupported spans (numbers and capitalized spans not found in the source)", "",

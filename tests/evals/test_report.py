@@ -95,3 +95,20 @@ def test_summaries_name_their_rouge_protocol_and_list_unsupported_spans(tmp_path
     assert "| 0 | Bob met Carl on Monday. | Carl | 3 |" in md
     assert "| 1 |" not in md.split("Unsupported spans")[1]  # every span of doc 1 is in its source
     assert "ROUGE protocol" not in report.markdown(_results(), [], ("tuned", "base"))
+
+
+def test_located_summaries_show_query_passages_with_gold_spans_and_time_per_query():
+    results = _results()
+    entry = results["tasks"].pop("qr")
+    score = {"value": 30.0, "ci_low": 20.0, "ci_high": 40.0, "n": 2, "interval": "bootstrap"}
+    entry.update(metrics={"rouge1": score, "span_recall": score}, baseline={"metrics": {}}, comparison={},
+                 seconds={"tuned": 9.0, "base": 12.0}, dataset=dict(DATASET, n=3))
+    results["tasks"]["qmsum"] = entry
+    rows = [{"task": "qmsum", "doc_id": 0, "reference": "Keep the schema.", "prediction": "They keep the schema.",
+             "baseline_prediction": None, "scores": {"rouge1": 60.0, "span_recall": 0.5}, "baseline_scores": None,
+             "input": {"document": "Bob: schema", "query": "What about XML?", "passages": [[0, 4], [10, 14]],
+                       "spans": [[12, 20]]}}]
+    md = report.markdown(results, rows, ("tuned", "base"))
+    assert "| 0 | What about XML? | 0-4, 10-14 ★ | 0.5 | They keep the schema. | Keep the schema. |" in md
+    assert "- Time per query: tuned 3.00 s, base 4.00 s" in md
+    assert "Located passages" not in report.markdown(_results(), [], ("tuned", "base"))
