@@ -21,18 +21,19 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 from finetune.core import io
 from finetune.core.errors import ExitCode, UserError
 from finetune.core.run import RunFolder
+from evals.leaderboard import TRIAL_FILE  # the leaderboard reads each trial's swept keys from it
 from finetune.sweep.schema import Range, Sweep, override_args
 
 HEARTBEAT_S = 2
 GRACE_S = 10
 STORE_FILE = "study.db"
-TRIAL_FILE = "trial.json"  # in each trial's run folder: the sweep, the trial's name and overrides (the leaderboard reads it)
-READY = "searchtune:enqueued"  # study system attr: the fixed trials are in the store
+READY = "searchtune:enqueued"  # study user attr: the fixed trials are in the store
 TAIL_CHARS = 2000
 
 
@@ -62,6 +63,8 @@ def open_study(sweep: Sweep, name: str, url: str | None):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # fail_stale_trials and RetryFailedTrialCallback are marked experimental: the warning would print every poll.
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     storage = open_storage(storage_url(sweep, url))
     sampler = (optuna.samplers.RandomSampler(seed=sweep.seed) if sweep.sampler == "random"
                else optuna.samplers.TPESampler(seed=sweep.seed))
@@ -79,7 +82,7 @@ def open_study(sweep: Sweep, name: str, url: str | None):
     if fixed and created:
         for trial_name, values in fixed:
             study.enqueue_trial({}, user_attrs={"name": trial_name, "overrides": values})
-        study.set_system_attr(READY, True)
+        study.set_user_attr(READY, True)
     elif fixed:
         _wait_until_enqueued(study)
     return study, storage
@@ -88,7 +91,7 @@ def open_study(sweep: Sweep, name: str, url: str | None):
 def _wait_until_enqueued(study, timeout_s: float = 120) -> None:
     """Another worker created the study a moment ago and is enqueueing: wait for it rather than find nothing to do."""
     deadline = time.monotonic() + timeout_s
-    while not study.system_attrs.get(READY):
+    while not study.user_attrs.get(READY):
         if time.monotonic() > deadline:
             raise UserError(f"study {study.study_name}: its trials were never enqueued (the worker that created it "
                             "stopped); remove the sweep's output_dir and start again")
@@ -187,14 +190,13 @@ def run_trial(sweep: Sweep, sweep_file: Path, study, storage, trial, group: str)
 
     name, values = trial.user_attrs["name"], trial.user_attrs["overrides"]
     run_dir = sweep.trial_dir(name)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    io.write_json(run_dir / TRIAL_FILE, {"sweep": str(sweep_file), "study": study.study_name, "name": name,
-                                         "number": trial.number, "overrides": values})
     command = train_command(sweep, sweep_file, name, values)
     print(f"[searchtune] sweep {study.study_name}: trial {name}: {' '.join(command[3:])}", flush=True)
     # The sweep is a W&B group, each trial a run in it (wandb.init reads these; offline without a key, as always).
     env = {**os.environ, "WANDB_RUN_GROUP": group, "WANDB_JOB_TYPE": "sweep-trial"}
-    log = run_dir / "train.log"
+    # Not in the run folder: `searchtune train` refuses a folder that holds files but is no run folder yet.
+    log = sweep.folder() / "logs" / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     with Heartbeat(storage, trial._trial_id), open(log, "ab") as out:
         try:
             code = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env).returncode
@@ -202,6 +204,9 @@ def run_trial(sweep: Sweep, sweep_file: Path, study, storage, trial, group: str)
             # The child got the same SIGINT (one process group) and checkpoints; keep the trial for the next run.
             _retry_later(study, storage, trial, "interrupted (SIGINT); the same command continues it")
             raise
+    if RunFolder(run_dir).recipe_file.is_file():
+        io.write_json(run_dir / TRIAL_FILE, {"sweep": str(sweep_file), "study": study.study_name, "name": name,
+                                             "number": trial.number, "overrides": values})
     if code != 0:
         return _fail(study, trial, f"searchtune train exited {code}{_exit_meaning(code)}: {_tail(log)}")
     try:
