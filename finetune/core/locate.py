@@ -152,3 +152,39 @@ def records(meeting: dict, budget: int, queries: str = "all", retriever: str = "
                     "spans": [[int(a), int(b)] for a, b in spans], "span_recall": span_recall(located.passages, spans),
                     "passages": [[p.first_turn, p.last_turn] for p in located.passages]})
     return out
+
+
+# ------------------------------------------------------------------------------------------- map-reduce
+
+
+def pack(texts: list[str], budget: int, shrink: bool = False) -> list[str]:
+    """Consecutive texts joined into groups of at most `budget` words (a longer text stands alone). With `shrink`,
+    a group of one also takes the next text, so that each reduce round has fewer texts than the last (fit_prompt cuts
+    a pair over budget)."""
+    groups: list[list[str]] = []
+    words = 0
+    for text in texts:
+        n = len(text.split())
+        if groups and (words + n <= budget or (shrink and len(groups[-1]) == 1)):
+            groups[-1].append(text)
+            words += n
+        else:
+            groups.append([text])
+            words = n
+    return ["\n".join(group) for group in groups]
+
+
+def map_reduce(summarize, turns: list[dict], query: str | None, budget: int, turns_per_passage: int = 20,
+               max_words: int = 300) -> tuple[str, int]:
+    """Summarize each budget-sized chunk of the transcript with the query, then the summaries, until one is left.
+
+    `summarize(records) -> summaries` runs one generation per summarize record ({document, query}; the caller
+    batches them and renders the training prompt). Returns (summary, generations used)."""
+    texts = pack([p.text for p in split_turns(turns, turns_per_passage, max_words)], budget) or [""]
+    calls = 0
+    while True:
+        summaries = summarize([{"document": text, "query": query} for text in texts])
+        calls += len(texts)
+        if len(summaries) == 1:
+            return summaries[0], calls
+        texts = pack(summaries, budget, shrink=True)

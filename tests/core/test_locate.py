@@ -59,3 +59,27 @@ def test_records_of_a_meeting_for_specific_and_general_queries():
     assert locate.budget_words(1024, 160) == int((1024 - 160 - locate.PROMPT_TOKENS) / locate.TOKENS_PER_WORD)
     with pytest.raises(ValueError, match="queries"):
         locate.records(MEETING, 60, queries="some")
+
+
+def test_pack_groups_consecutive_texts_within_the_budget():
+    assert locate.pack(["a b", "c d", "e f g"], budget=4) == ["a b\nc d", "e f g"]
+    assert locate.pack(["a b c", "d e f"], budget=4) == ["a b c", "d e f"]
+    assert locate.pack(["a b c", "d e f", "g"], budget=4, shrink=True) == ["a b c\nd e f", "g"]
+
+
+def test_map_reduce_summarizes_chunks_with_the_query_then_the_summaries():
+    calls = []
+
+    def summarize(records):
+        calls.append(records)
+        assert all(r["query"] == "XML?" for r in records)
+        return [f"S{len(calls)}.{i}" for i in range(len(records))]
+
+    summary, n = locate.map_reduce(summarize, TURNS, "XML?", budget=60, turns_per_passage=3, max_words=1000)
+    chunks = calls[0]
+    assert len(chunks) > 2 and all(len(c["document"].split()) <= 60 for c in chunks)
+    assert "Ann: Budget item 0" in chunks[0]["document"] and "Lunch note 5" in chunks[-1]["document"]
+    assert calls[1][0]["document"].startswith("S1.0\nS1.1")  # the second round reads the first round's summaries
+    assert len(calls[-1]) == 1 and summary == f"S{len(calls)}.0" and n == sum(len(c) for c in calls)
+    # A transcript that fits the budget is one generation.
+    assert locate.map_reduce(summarize, TURNS[:2], "XML?", budget=1000)[1] == 1
