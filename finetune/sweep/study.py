@@ -15,8 +15,12 @@ re-enqueues it the same way, so the store stays consistent and the same command 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import fcntl
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -35,6 +39,7 @@ GRACE_S = 10
 STORE_FILE = "study.db"
 READY = "searchtune:enqueued"  # study user attr: the fixed trials are in the store
 TAIL_CHARS = 2000
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def storage_url(sweep: Sweep, url: str | None) -> str:
@@ -46,24 +51,43 @@ def storage_url(sweep: Sweep, url: str | None) -> str:
 
 def open_storage(url: str):
     import optuna
-    from optuna.storages import RetryFailedTrialCallback
+    import sqlalchemy.exc
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
 
     try:
         # SQLite serializes writers; wait for the lock rather than failing a worker that came at the same moment.
         engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
         return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_S,
                                           grace_period=GRACE_S,
-                                          heartbeat_stale_trial_callback=RetryFailedTrialCallback())
-    except (ImportError, ValueError, optuna.exceptions.StorageInternalError) as e:
+                                          heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback())
+    except (ImportError, ValueError, sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError) as e:
         raise UserError(f"--storage {url}: cannot open the study store ({str(e).splitlines()[0]}); pass a database "
                         "URL such as sqlite:///sweep.db or postgresql://USER@HOST/DB") from None
 
 
+@contextlib.contextmanager
+def _setup_lock(sweep: Sweep, url: str | None):
+    """Workers starting together on the embedded store take turns creating its tables and the study (SQLite
+    creation is not safe against itself); a shared database is set up by whichever worker starts first."""
+    if url:
+        yield
+        return
+    sweep.folder().mkdir(parents=True, exist_ok=True)
+    with open(sweep.folder() / f"{STORE_FILE}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def open_study(sweep: Sweep, name: str, url: str | None):
+    with _setup_lock(sweep, url):
+        return _open_study(sweep, name, url)
+
+
+def _open_study(sweep: Sweep, name: str, url: str | None):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    # fail_stale_trials and RetryFailedTrialCallback are marked experimental: the warning would print every poll.
+    # fail_stale_trials and RetryHeartbeatStaleTrialCallback are marked experimental: the warning would print every poll.
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     storage = open_storage(storage_url(sweep, url))
     sampler = (optuna.samplers.RandomSampler(seed=sweep.seed) if sweep.sampler == "random"
@@ -119,7 +143,7 @@ def next_trial(sweep: Sweep, study, storage):
     from optuna.trial import TrialState
 
     while True:
-        fail_stale_trials(study)  # a dead worker's trial goes back to WAITING (RetryFailedTrialCallback)
+        fail_stale_trials(study)  # a dead worker's trial goes back to WAITING (RetryHeartbeatStaleTrialCallback)
         trial = pop_waiting(study, storage)
         if trial is not None:
             return trial
@@ -172,6 +196,22 @@ def train_command(sweep: Sweep, sweep_file: Path, name: str, values: dict) -> li
             f"output_dir={out}", "train.resume=auto"]
 
 
+def _terminate_with_parent() -> None:
+    """In the trial's process, before exec: ask Linux for SIGTERM when the worker that started it dies."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _wait_through_interrupts(process) -> None:
+    """Wait for the trial to checkpoint and exit; a further Ctrl-C is forwarded (and stops it at once)."""
+    while True:
+        try:
+            process.wait()
+            return
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
+
+
 def objective_value(sweep: Sweep, run_dir: Path) -> float:
     """The objective from the trial's eval results; UserError naming what is there when it is missing."""
     task = RunFolder(run_dir).results().tasks.get(sweep.objective.task)
@@ -197,13 +237,19 @@ def run_trial(sweep: Sweep, sweep_file: Path, study, storage, trial, group: str)
     # Not in the run folder: `searchtune train` refuses a folder that holds files but is no run folder yet.
     log = sweep.folder() / "logs" / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with Heartbeat(storage, trial._trial_id), open(log, "ab") as out:
-        try:
-            code = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env).returncode
-        except KeyboardInterrupt:
-            # The child got the same SIGINT (one process group) and checkpoints; keep the trial for the next run.
-            _retry_later(study, storage, trial, "interrupted (SIGINT); the same command continues it")
-            raise
+    with open(log, "ab") as out:
+        # Its own session: a Ctrl-C reaches the sweep only, which forwards exactly one SIGINT (a second would stop
+        # training at once, without its checkpoint); and the trial gets SIGTERM if this worker dies (kill -9).
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                                   preexec_fn=_terminate_with_parent)
+        with Heartbeat(storage, trial._trial_id):
+            try:
+                code = process.wait()
+            except KeyboardInterrupt:
+                process.send_signal(signal.SIGINT)  # it checkpoints at the next step and exits
+                _wait_through_interrupts(process)
+                _retry_later(study, storage, trial, "interrupted (SIGINT); the same command continues it")
+                raise
     if RunFolder(run_dir).recipe_file.is_file():
         io.write_json(run_dir / TRIAL_FILE, {"sweep": str(sweep_file), "study": study.study_name, "name": name,
                                              "number": trial.number, "overrides": values})
@@ -243,10 +289,10 @@ def _fail(study, trial, reason: str) -> str:
 
 def _retry_later(study, storage, trial, reason: str) -> None:
     """Fail this attempt with its reason and enqueue the same trial again, as a stale trial is (fail_stale_trials)."""
-    from optuna.storages import RetryFailedTrialCallback
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
     from optuna.trial import TrialState
 
-    RetryFailedTrialCallback()(study, storage.get_trial(trial._trial_id))  # copies the user attrs set so far
+    RetryHeartbeatStaleTrialCallback()(study, storage.get_trial(trial._trial_id))  # copies the user attrs set so far
     trial.set_user_attr("fail_reason", reason)
     study.tell(trial, state=TrialState.FAIL)
 
@@ -256,12 +302,17 @@ def run_sweep(sweep: Sweep, sweep_file: Path, storage_url_arg: str | None = None
     name = Path(sweep.output_dir).name
     study, storage = open_study(sweep, name, storage_url_arg)
     ran = 0
-    while max_trials is None or ran < max_trials:
-        trial = next_trial(sweep, study, storage)
-        if trial is None:
-            break
-        run_trial(sweep, sweep_file, study, storage, trial, group=name)
-        ran += 1
+    try:
+        while max_trials is None or ran < max_trials:
+            trial = next_trial(sweep, study, storage)
+            if trial is None:
+                break
+            run_trial(sweep, sweep_file, study, storage, trial, group=name)
+            ran += 1
+    except KeyboardInterrupt:
+        write_summary(sweep, study)
+        raise UserError(f"sweep {name}: interrupted; the store is consistent, run the same command to continue",
+                        code=ExitCode.SIGINT) from None
     return write_summary(sweep, study)
 
 
