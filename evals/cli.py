@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--length-words", type=int,
                    help="length target of every summarize prompt (\"in about N words\"), for a model trained with "
                         "data.length_bucket (default with --run: eval.length_words, rounded to the bucket)")
+    p.add_argument("--engine", choices=("transformers", "vllm"), default="transformers",
+                   help="generation backend: transformers (default), or vllm on a GPU (lm-eval's vLLM backend, the "
+                        "adapter applied per request; needs `pip install vllm`)")
     p.add_argument("--output", help="output folder (default with --run: RUN_DIR/eval)")
     p.add_argument("--wandb-mode", choices=("auto", "online", "offline", "disabled"), default="auto",
                    help="auto: online with WANDB_API_KEY, else offline files")
@@ -192,18 +195,38 @@ def run_eval(args) -> int:
     # Unknown tasks and bad data files fail before the model loads.
     tasks_manager.load_tasks(s["tasks"], s["data"], s["instructions"], pipeline.prompt_settings(
         s["length_words"], s["max_length"], s["max_target_length"], s["locate"]))
-    model, tokenizer = load_model(s["model"], s["adapter"], s["gguf_file"], s["dtype"], s["load_in_4bit"])
+    if args.engine == "vllm":
+        model, tokenizer, lm = None, None, vllm_engine(s)
+    else:
+        model, tokenizer = load_model(s["model"], s["adapter"], s["gguf_file"], s["dtype"], s["load_in_4bit"])
+        lm = None
     results = pipeline.evaluate(
         model, tokenizer, s["tasks"], output, limit=s["limit"], batch_size=s["batch_size"], baseline=s["baseline"],
         data=s["data"], instructions=s["instructions"], max_length=s["max_length"],
         max_target_length=s["max_target_length"], decoding=s["decoding"], length_words=s["length_words"],
         locate=s["locate"], run_dir=s["run_dir"],
         wandb_mode=args.wandb_mode, wandb_project=s["wandb_project"],
-        model_info={"base": s["model"], "adapter": str(s["adapter"]) if s["adapter"] else None},
+        model_info={"base": s["model"], "adapter": str(s["adapter"]) if s["adapter"] else None}, lm=lm,
     )
     print(summary_text(results))
     print(f"[searchtune] wrote {output / RESULTS_FILE}, {PREDICTIONS_FILE}, {', '.join(REPORT_FILES)}")
     return 0
+
+
+def vllm_engine(s: dict):
+    """lm-eval's vLLM backend over the settings' base and adapter, checked before vLLM starts."""
+    from importlib.util import find_spec
+
+    from evals.lm import vllm_lm
+    from finetune.core.models import local_checkpoint
+
+    if s["baseline"]:
+        raise UserError("--engine vllm: serves the tuned adapter only; pass --baseline none")
+    if find_spec("vllm") is None:
+        raise UserError("--engine vllm: vllm is not installed; `pip install vllm` on a GPU machine "
+                        "(see docs/serving.md)")
+    return vllm_lm(local_checkpoint(s["model"], s["gguf_file"]), s["adapter"], dtype=s["dtype"],
+                   max_length=s["max_length"], max_target_length=s["max_target_length"], batch_size="auto")
 
 
 def run_compare(args) -> int:

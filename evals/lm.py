@@ -294,3 +294,49 @@ def _cut(text: str, until: list[str]) -> str:
         text = text.split(stop, 1)[0]
     return text
 
+
+
+# ------------------------------------------------------------------------------------------------ vLLM (GPU)
+
+VLLM_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # the max_lora_rank values vLLM accepts
+
+
+def vllm_args(base: str, adapter: str | Path | None, *, dtype: str = "auto", max_length: int | None = None,
+              batch_size: int | str = "auto") -> dict:
+    """lm-eval's VLLM arguments for `searchtune eval --engine vllm`: the base model, with the run's LoRA adapter
+    applied per request (lora_local_path, enable_lora) at the smallest max_lora_rank that holds its rank, and prefix
+    caching on (every prompt of a task starts with the same chat header and instruction)."""
+    from finetune.core.run import adapter_config
+
+    args = {"pretrained": base, "dtype": dtype, "batch_size": batch_size, "enable_prefix_caching": True}
+    if max_length:
+        args["max_model_len"] = int(max_length)
+    if adapter is not None:
+        rank = int(adapter_config(Path(adapter)).get("r", 16))
+        args.update(lora_local_path=str(adapter), max_lora_rank=next((r for r in VLLM_LORA_RANKS if r >= rank), rank))
+    return args
+
+
+def vllm_lm(base: str, adapter: str | Path | None, *, dtype: str = "auto", max_length: int | None = None,
+            max_target_length: int | None = None, batch_size: int | str = "auto"):
+    """lm-eval's vLLM backend with searchtune's prompts: the chat turn rendered by render_prompt and an over-budget
+    prompt cut by fit_prompt, exactly as SearchtuneLM does on the transformers path. Needs vllm and a GPU."""
+    from lm_eval.models.vllm_causallms import VLLM
+
+    budget = max_length - (max_target_length or DEFAULT_MAX_NEW) if max_length else None
+
+    class SearchtuneVLLM(VLLM):
+        apply_chat_template = SearchtuneLM.apply_chat_template
+        _fit = SearchtuneLM._fit
+
+        def _budget(self, gen_kwargs: dict) -> int | None:
+            return budget
+
+        def generate_until(self, requests, disable_tqdm: bool = False):
+            for req in requests:
+                self._fit(req)
+            return super().generate_until(requests, disable_tqdm)
+
+    lm = SearchtuneVLLM(**vllm_args(base, adapter, dtype=dtype, max_length=max_length, batch_size=batch_size))
+    lm._add_special_tokens = not getattr(lm.tokenizer, "chat_template", None)
+    return lm

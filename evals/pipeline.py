@@ -64,6 +64,7 @@ def evaluate(
     wandb_mode: str = "auto",
     wandb_project: str = "searchtune",
     model_info: dict,
+    lm=None,
 ) -> dict:
     """Score `model` (and, with `baseline`, the same model with its adapter switched off) on `tasks`.
 
@@ -74,6 +75,9 @@ def evaluate(
     replace every generation task's own and are recorded with its scores. `length_words`: the length target of every
     summarize prompt, for a model trained with one (finetune.core.prompts.eval_length); `locate`, the recipe's
     data.locate, makes a meeting source's located prompts those of training (finetune.core.locate).
+
+    `lm`: an lm-eval model to score instead of SearchtuneLM over `model` (evals.lm.vllm_lm on a GPU); it has no
+    generation cache and no adapter switch, so `baseline` must be off.
 
     Returns the results.json content. Generations are cached in OUTPUT/.cache while running, so an interrupted
     eval started again with the same arguments continues where it stopped; the cache is removed on success.
@@ -99,7 +103,7 @@ def evaluate(
     lms = {variant: SearchtuneLM(model, tokenizer, batch_size=batch_size, max_length=max_length,
                                  max_target_length=max_target_length,
                                  cache_file=cache_dir / f"generations-{variant}-{fingerprint}.jsonl")
-           for variant, _ in variants}
+           for variant, _ in variants} if lm is None else {"tuned": lm}
     task_objs = loaded["tasks"]
     aggregates = {name: tasks_manager.aggregates(task) for name, task in task_objs.items()}
     runs = {variant: {"scores": {name: [] for name in task_objs}, "results": {}, "seconds": 0.0, "task_seconds": {},
