@@ -34,6 +34,7 @@ while hold.exists():  # the test holds this trial open
 time.sleep(float(os.environ.get("FAKE_TRAIN_S", "0.2")))
 (out / "eval").mkdir(parents=True, exist_ok=True)
 (out / "recipe.yaml").write_text("output_dir: %s\n" % out)
+(out / "wandb-group.txt").write_text(os.environ["WANDB_RUN_GROUP"])
 metric = {"value": values.get("lora.r", 1) / 100}
 (out / "eval" / "results.json").write_text(json.dumps({"tasks": {"searchtune_qr_sample": {"metrics": {"bleu": metric}}}}))
 '''
@@ -100,6 +101,8 @@ def test_a_failing_trial_is_marked_failed_with_its_reason_and_the_sweep_goes_on(
     assert failed["state"] == "FAIL" and "exited 4 (the watchdog stopped a diverging run)" in failed["fail_reason"]
     assert "lora.r=13 diverged" in failed["fail_reason"]
     assert done["state"] == "COMPLETE" and done["value"] == 0.02
+    assert (Path(done["run_dir"]) / "wandb-group.txt").read_text() == "sweep"  # the sweep is the trials' W&B group
+    assert json.loads((Path(done["run_dir"]) / "trial.json").read_text())["overrides"] == {"lora.r": 2}
     # Rerunning keeps both: nothing runs again.
     sweep_study.run_sweep(load_sweep(path), path)
     assert runs(ledger) == ["trial-000", "trial-001"]
