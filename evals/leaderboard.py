@@ -73,6 +73,18 @@ def expand(paths: list[str]) -> list[tuple[RunFolder, dict]]:
     return out
 
 
+def not_scored(paths: list[str]) -> list[str]:
+    """The trials of the sweeps given that have no eval results, each with its state and failure reason."""
+    out = []
+    for raw in paths:
+        summary = read_json(Path(raw) / SUMMARY_FILE) if (Path(raw) / "trials").is_dir() else None
+        for t in (summary or {}).get("trials", []):
+            if not RunFolder(Path(raw) / "trials" / t["name"]).results_file.is_file():
+                reason = f": {t['fail_reason']}" if t.get("fail_reason") else ""
+                out.append(f"{t['name']} ({str(t.get('state', '')).lower()}){reason}")
+    return out
+
+
 def load(paths: list[str]) -> list[Entry]:
     entries = []
     for run, trial in expand(paths):
@@ -174,14 +186,14 @@ def notes(entries: list[Entry]) -> list[str]:
     return [f"{e.run.name}, {task}: no paired Δ ({why})." for e in entries for task, why in e.unpaired.items()]
 
 
-def markdown(entries: list[Entry], ref: Entry, keys: list[str]) -> str:
+def markdown(entries: list[Entry], ref: Entry, keys: list[str], skipped: list[str] = ()) -> str:
     header, table = rows(entries, ref, keys)
     out = ["# Leaderboard", "",
            f"{len(entries)} runs; values with their 95% interval; Δ is each run minus `{ref.run.name}`, paired over "
            "the same examples. Train time and tokens/s from each run's manifest.json.", "",
            "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(report._md_cell(c) for c in row) + " |" for row in table]
-    extra = notes(entries)
+    extra = notes(entries) + [f"Not on the board: {n}" for n in skipped]
     return "\n".join(out + ([""] + [f"- {n}" for n in extra] if extra else [])) + "\n"
 
 
@@ -226,14 +238,14 @@ def key_panel(key: str, points: list[tuple[object, float, str]], y_label: str) -
     return "".join(parts)
 
 
-def html_page(entries: list[Entry], ref: Entry, keys: list[str]) -> str:
+def html_page(entries: list[Entry], ref: Entry, keys: list[str], skipped: list[str] = ()) -> str:
     header, table = rows(entries, ref, keys)
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Leaderboard</title>",
            f"<style>{report._STYLE}</style></head><body><h1>Leaderboard</h1>",
            f"<p class='meta'>{len(entries)} runs. Values with their 95% interval; Δ is each run minus "
            f"<code>{html.escape(ref.run.name)}</code>, paired over the same examples.</p>",
            report._table(header, table)]
-    out += [f"<p class='meta'>{html.escape(n)}</p>" for n in notes(entries)]
+    out += [f"<p class='meta'>{html.escape(n)}</p>" for n in notes(entries) + [f"Not on the board: {n}" for n in skipped]]
     objective = objective_of(entries)
     if objective and keys:
         task, metric = objective
@@ -254,7 +266,8 @@ def html_page(entries: list[Entry], ref: Entry, keys: list[str]) -> str:
 
 def write_leaderboard(paths: list[str], output_dir: Path, reference: str | None = None) -> tuple[Path, Path]:
     entries, ref, keys = build(paths, reference)
+    skipped = not_scored(paths)
     md, page = (Path(output_dir) / name for name in FILES)
-    io.write_text(md, markdown(entries, ref, keys))
-    io.write_text(page, html_page(entries, ref, keys))
+    io.write_text(md, markdown(entries, ref, keys, skipped))
+    io.write_text(page, html_page(entries, ref, keys, skipped))
     return md, page

@@ -51,4 +51,5 @@ def test_grid_sweep_with_a_failing_trial_then_its_leaderboard(tmp_path, tiny_mod
     assert board.returncode == 0, board.stderr[-2000:]
     table = (tmp_path / "sweep" / "leaderboard.md").read_text()
     assert "| trial-001 (reference) | 256 |" in table and "exact_match" in table
+    assert "Not on the board: trial-000 (fail): searchtune train exited 2" in table
     assert "<svg" in (tmp_path / "sweep" / "leaderboard.html").read_text()
