@@ -149,16 +149,24 @@ def next_trial(sweep: Sweep, study, storage):
             return trial
         trials = study.get_trials(deepcopy=False)
         running = [t for t in trials if t.state == TrialState.RUNNING]
-        if sweep.strategy == "sampler":
-            started = len({t.user_attrs.get("name") for t in trials})
-            if started < sweep.trials:
-                trial = study.ask()
-                trial.set_user_attr("name", f"trial-{trial.number:03d}")
-                trial.set_user_attr("overrides", {key: suggest(trial, key, space) for key, space in sweep.space.items()})
-                return trial
+        if sweep.strategy == "sampler" and len(_draws(trials)) < sweep.trials:
+            trial = study.ask()
+            # Another worker may have drawn the last trial of the budget meanwhile: the trial numbers decide.
+            if len(_draws(study.get_trials(deepcopy=False), below=trial.number)) >= sweep.trials:
+                study.tell(trial, state=TrialState.PRUNED)  # over budget: never run, left out of sweep.json
+                continue
+            trial.set_user_attr("name", f"trial-{trial.number:03d}")
+            trial.set_user_attr("overrides", {key: suggest(trial, key, space) for key, space in sweep.space.items()})
+            return trial
         if not running:
             return None
         time.sleep(HEARTBEAT_S)  # another worker's trial may still fail or go stale and come back
+
+
+def _draws(trials, below: int | None = None) -> list:
+    """The sampler's own draws among `trials` (a retry of a stale trial is not a new draw), numbered below `below`."""
+    return [t for t in trials if "failed_trial" not in t.system_attrs and (below is None or t.number < below)
+            and t.state.name != "PRUNED"]
 
 
 def suggest(trial, key: str, space):
@@ -320,7 +328,8 @@ def write_summary(sweep: Sweep, study) -> dict:
     """sweep.json in the sweep folder: every trial's latest attempt, its state, value and failure reason."""
     latest = {}
     for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
-        latest[t.user_attrs.get("name", f"trial-{t.number:03d}")] = t
+        if "name" in t.user_attrs:  # not a draw over the sampler's budget
+            latest[t.user_attrs["name"]] = t
     summary = {
         "study": study.study_name, "strategy": sweep.strategy, "objective": sweep.objective.model_dump(),
         "trials": [{"name": n, "number": t.number, "state": t.state.name, "value": t.value,

@@ -54,9 +54,9 @@ def setup(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_study, "HEARTBEAT_S", 1)
     monkeypatch.setattr(sweep_study, "GRACE_S", 3)
 
-    def sweep_file(space: str) -> Path:
+    def sweep_file(space: str, strategy: str = "strategy: grid") -> Path:
         path = tmp_path / "sweep.yaml"
-        path.write_text(f"base: {tmp_path / 'recipe.yaml'}\nstrategy: grid\nspace: {{lora.r: {space}}}\n"
+        path.write_text(f"base: {tmp_path / 'recipe.yaml'}\n{strategy}\nspace: {{lora.r: {space}}}\n"
                         f"objective: {{task: searchtune_qr_sample, metric: bleu}}\noutput_dir: {tmp_path / 'sweep'}\n")
         return path
     return tmp_path, ledger, sweep_file
@@ -91,6 +91,19 @@ def test_two_workers_on_one_store_never_run_a_trial_twice(setup, monkeypatch):
     assert [t["value"] for t in summary["trials"]] == [r / 100 for r in range(1, 9)]
     # Both workers took trials: the store shared the work rather than one worker running everything.
     assert len({line.split()[1] for line in ledger.read_text().splitlines()}) == 2
+
+
+def test_two_sampler_workers_keep_to_the_trial_budget(setup):
+    _, ledger, sweep_file = setup
+    path = sweep_file("{low: 1, high: 50, type: int}", "strategy: sampler\nsampler: random\ntrials: 5")
+    workers = [start(path), start(path)]
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    summary = json.loads((path.parent / "sweep" / "sweep.json").read_text())
+    assert len(runs(ledger)) == 5 and [t["state"] for t in summary["trials"]] == ["COMPLETE"] * 5
+    for t in summary["trials"]:
+        assert 1 <= t["overrides"]["lora.r"] <= 50 and t["value"] == t["overrides"]["lora.r"] / 100
 
 
 def test_a_failing_trial_is_marked_failed_with_its_reason_and_the_sweep_goes_on(setup):
