@@ -18,8 +18,8 @@ from importlib.metadata import version
 from finetune.core import compat
 from finetune.core.errors import handle
 
-COMMANDS = ("validate", "show", "schema", "preview", "train", "eval", "merge", "push", "predict", "chat", "serve", "sweep",
-            "leaderboard")
+COMMANDS = ("validate", "show", "schema", "preview", "train", "eval", "merge", "export", "push", "predict", "chat",
+            "serve", "sweep", "leaderboard")
 OVERRIDE = re.compile(r"[A-Za-z_][\w.]*=.*", re.DOTALL)
 
 

@@ -217,3 +217,32 @@ def encode(tokenizer, task: str, record: dict, max_length: int, instruction: str
         return None
     ids = prompt.input_ids
     return Encoded(ids + target_ids, [0] * len(ids) + [1] * len(target_ids), prompt.truncated)
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """What a run's prompts are built from: its task, instruction and prompt budget (`data.max_length` less
+    `data.max_target_length`), as training and `searchtune eval` build them; shared by the engines and the export."""
+
+    task: str
+    instruction: str | None
+    budget: int | None
+    response_words: int | None
+
+    @classmethod
+    def of(cls, recipe) -> PromptSpec:
+        data = recipe.data
+        # A mixture with one instruction per source has no single one for new data: its own task's default then.
+        own = {s.instruction for s in data.train if s.instruction}
+        instruction = data.instruction or (own.pop() if len(own) == 1 else None)
+        return cls(data.task, instruction, data.max_length - data.max_target_length, response_budget(data))
+
+    def render(self, tokenizer, record: dict) -> str:
+        from finetune.core.errors import UserError
+
+        record = with_responses(record, self.response_words) if self.task == "query_rewrite" else record
+        prompt = fit_prompt(tokenizer, self.task, record, self.budget, self.instruction)
+        if prompt is None:
+            raise UserError(f"a {self.task} request does not fit the run's prompt budget of {self.budget} tokens even "
+                            "without its context; shorten the query")
+        return prompt.text

@@ -40,6 +40,7 @@ RESULTS_FILE = "results.json"
 PREDICTIONS_FILE = "predictions.jsonl"
 REPORT_FILES = ("report.md", "report.html")
 ADAPTER_CONFIG_FILE = "adapter_config.json"
+EXPORT_SETTINGS_FILE = "searchtune-export.json"  # beside an export's weights: the prompt and decoding to reproduce
 
 
 # -- nested JSON objects --------------------------------------------------------------------------------------
@@ -382,6 +383,10 @@ class RunFolder:
     @property
     def merged_dir(self) -> Path:
         return self.path / "merged"
+
+    def export_dir(self, fmt: str = "gguf", quant: str = "q8_0") -> Path:
+        """Where `searchtune export` writes the run's merged model for an engine, and where that engine looks."""
+        return self.path / "export" / f"{fmt}-{quant}"
 
     @property
     def eval_dir(self) -> Path:

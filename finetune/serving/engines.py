@@ -3,7 +3,9 @@
 Every engine builds the prompt the way training and `searchtune eval` do (finetune.core.prompts.fit_prompt with the
 run's instruction and its prompt budget, `data.max_length` less `data.max_target_length`), so a served rewrite is the
 eval's prediction for the same record. `transformers` is the reference path (fp32, eager attention, greedy): the
-model the eval scores.
+model the eval scores. `llama.cpp` runs the run's GGUF export (`searchtune export RUN --format gguf`, under
+RUN/export/) on CPU threads, greedy; it is fed the token ids the run's HF tokenizer gives for the rendered prompt, so
+its input is the training prompt token for token whatever llama.cpp's own tokenizer would make of the text.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from pathlib import Path
 from typing import Protocol
 
 from finetune.core.errors import UserError
+from finetune.core.prompts import PromptSpec
 from finetune.core.run import RunFolder
 
-ENGINES = ("transformers",)
+ENGINES = ("transformers", "llama.cpp")
 
 
 @dataclass(frozen=True)
@@ -40,36 +43,6 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class PromptSpec:
-    """What a run's prompts are built from: its task, instruction and prompt budget."""
-
-    task: str
-    instruction: str | None
-    budget: int | None
-    response_words: int | None
-
-    @classmethod
-    def of(cls, recipe) -> PromptSpec:
-        from finetune.core.prompts import response_budget
-
-        data = recipe.data
-        # A mixture with one instruction per source has no single one for new data: its own task's default then.
-        own = {s.instruction for s in data.train if s.instruction}
-        instruction = data.instruction or (own.pop() if len(own) == 1 else None)
-        return cls(data.task, instruction, data.max_length - data.max_target_length, response_budget(data))
-
-    def render(self, tokenizer, record: dict) -> str:
-        from finetune.core.prompts import fit_prompt, with_responses
-
-        record = with_responses(record, self.response_words) if self.task == "query_rewrite" else record
-        prompt = fit_prompt(tokenizer, self.task, record, self.budget, self.instruction)
-        if prompt is None:
-            raise UserError(f"a {self.task} request does not fit the run's prompt budget of {self.budget} tokens even "
-                            "without its context; shorten the query")
-        return prompt.text
-
-
 def run_model(run_dir: Path) -> tuple[RunFolder, object]:
     """The finished run folder and its recipe, or a one-line error before anything loads."""
     run = RunFolder.finished(run_dir)
@@ -77,6 +50,17 @@ def run_model(run_dir: Path) -> tuple[RunFolder, object]:
     if recipe is None:
         raise UserError(f"{run.recipe_file}: missing; point at the output_dir of a `searchtune train` run")
     return run, recipe
+
+
+def run_tokenizer(run: RunFolder, checkpoint: str):
+    """The tokenizer training used: the adapter folder's (pad token, chat template), else the base checkpoint's."""
+    from finetune.core.models import load_tokenizer
+
+    has_tokenizer = (run.adapter_dir / "tokenizer_config.json").is_file()
+    tokenizer = load_tokenizer(str(run.adapter_dir) if has_tokenizer else checkpoint)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
 
 
 class TransformersEngine:
@@ -88,7 +72,7 @@ class TransformersEngine:
         import torch
         from peft import PeftModel
 
-        from finetune.core.models import load_base_model, load_tokenizer, local_checkpoint
+        from finetune.core.models import load_base_model, local_checkpoint
 
         if threads:
             torch.set_num_threads(threads)
@@ -96,11 +80,7 @@ class TransformersEngine:
         self.model = f"{run.name}-base" if base else run.name
         self.spec = PromptSpec.of(recipe)
         checkpoint = local_checkpoint(recipe.model.name, recipe.model.gguf_file)
-        # The adapter folder holds the tokenizer training used (pad token, chat template).
-        has_tokenizer = (run.adapter_dir / "tokenizer_config.json").is_file()
-        self.tokenizer = load_tokenizer(str(run.adapter_dir) if has_tokenizer else checkpoint)
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.tokenizer = run_tokenizer(run, checkpoint)
         cuda = torch.cuda.is_available()
         dtype = recipe.model.dtype if cuda else "float32"
         model = load_base_model(checkpoint, dtype, recipe.model.load_in_4bit and cuda,
@@ -147,6 +127,63 @@ class TransformersEngine:
         self.net = None
 
 
+class LlamaCppEngine:
+    """The run's merged GGUF export (default q8_0) under llama.cpp, one prompt at a time.
+
+    Consecutive prompts share their head (chat header, the template's default system prompt, the instruction):
+    llama.cpp keeps the previous prompt's KV cache and evaluates only the tokens after the longest common prefix."""
+
+    name = "llama.cpp"
+
+    def __init__(self, run: RunFolder, recipe, *, base: bool = False, threads: int | None = None,
+                 quant: str = "q8_0"):
+        import json
+        import os
+
+        from finetune.core.models import local_checkpoint
+        from finetune.core.run import EXPORT_SETTINGS_FILE
+
+        if base:
+            raise UserError("--engine llama.cpp: serves the tuned export only; use --engine transformers for the base")
+        folder = run.export_dir("gguf", quant)
+        if not (folder / EXPORT_SETTINGS_FILE).is_file():
+            raise UserError(f"{folder}: no GGUF export; run `searchtune export {run.path} --format gguf --quant {quant}`")
+        from llama_cpp import Llama
+
+        self.task = recipe.data.task
+        self.model = run.name
+        self.spec = PromptSpec.of(recipe)
+        self.tokenizer = run_tokenizer(run, local_checkpoint(recipe.model.name, recipe.model.gguf_file))
+        self.settings = json.loads((folder / EXPORT_SETTINGS_FILE).read_text(encoding="utf-8"))
+        threads = threads or os.cpu_count() or 1
+        # Room for the longest prompt the budget allows and the longest answer.
+        self.net = Llama(str(folder / self.settings["file"]), n_ctx=(self.spec.budget or 2048) + 512,
+                         n_threads=threads, n_threads_batch=threads, seed=0, verbose=False)
+        self._plain = not getattr(self.tokenizer, "chat_template", None)
+
+    def prompt(self, record: dict) -> str:
+        return self.spec.render(self.tokenizer, record)
+
+    def generate(self, prompts: list[str], decoding: Decoding) -> list[str]:
+        sample = decoding.temperature > 0
+        texts = []
+        for p in prompts:
+            ids = self.tokenizer(p, add_special_tokens=self._plain)["input_ids"]
+            # top_k=1 without sampling: greedy, as the eval decodes; no repeat penalty, which transformers has not.
+            out = self.net.create_completion(
+                ids, max_tokens=decoding.max_new_tokens, temperature=decoding.temperature,
+                top_p=decoding.top_p if sample else 1.0, top_k=0 if sample else 1, min_p=0.0, repeat_penalty=1.0,
+                stop=list(decoding.stop) or None,
+            )
+            texts.append(out["choices"][0]["text"])
+        return texts
+
+    def close(self) -> None:
+        if self.net is not None:
+            self.net.close()
+        self.net = None
+
+
 def _cut(text: str, stop: tuple[str, ...]) -> str:
     for s in stop:
         text = text.split(s, 1)[0]
@@ -163,4 +200,6 @@ def open_engine(run_dir: Path, engine: str = "transformers", *, base: bool = Fal
         hint = f"did you mean `{close[0]}`? " if close else ""
         raise UserError(f"--engine {engine}: unknown engine; {hint}engines: {', '.join(ENGINES)}")
     run, recipe = run_model(Path(run_dir))
+    if engine == "llama.cpp":
+        return LlamaCppEngine(run, recipe, base=base, threads=threads)
     return TransformersEngine(run, recipe, base=base, threads=threads)

@@ -19,7 +19,7 @@ from finetune.core.errors import UserError
 RECIPE = "recipes/query_rewrite/smollm2-135m-lora.yaml"
 # Each command with the smallest valid arguments (parsing only: nothing runs).
 ARGS = {"validate": [RECIPE], "show": [RECIPE], "schema": [], "preview": [RECIPE], "train": [RECIPE],
-        "eval": ["--model", "m"], "merge": ["runs/x"], "push": ["runs/x"],
+        "eval": ["--model", "m"], "merge": ["runs/x"], "export": ["runs/x"], "push": ["runs/x"],
         "predict": ["runs/x", "--input", "in.jsonl", "--output", "out.jsonl"], "chat": ["runs/x"],
         "serve": ["runs/x"], "sweep": ["sweep.yaml"], "leaderboard": ["runs/x", "runs/y"]}
 

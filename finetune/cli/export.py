@@ -1,0 +1,25 @@
+"""`searchtune export RUN_DIR --format gguf`."""
+
+from __future__ import annotations
+
+from finetune.cli import run_dir_argument
+
+HELP = "write a run's merged model in an inference engine's format, with its prompt template and generation settings"
+
+
+def add_arguments(parser) -> None:
+    run_dir_argument(parser)
+    # Checked by export_run: command modules import no library at import time, so `searchtune --help` stays light.
+    parser.add_argument("--format", default="gguf", metavar="gguf", help="the engine format (default gguf: llama.cpp)")
+    parser.add_argument("--quant", default="q8_0", metavar="q8_0|q4_k_m|f16|f32",
+                        help="GGUF weight type (default q8_0)")
+    parser.add_argument("--output", metavar="DIR", help="where to write it (default RUN_DIR/export/FORMAT-QUANT)")
+    parser.add_argument("--pre-tokenizer", metavar="NAME", help="llama.cpp pre-tokenizer for a byte-level BPE "
+                        "tokenizer its converter does not recognise (e.g. gpt-2); SmolLM2's is recognised")
+
+
+def run(args) -> int:
+    from finetune.publish.export import export_run
+
+    print(export_run(args.run_dir, args.format, args.quant, args.output, args.pre_tokenizer))
+    return 0
