@@ -5,7 +5,8 @@ against the other engines, for one run on the first N CANARD dev conversations, 
     python scripts/bench_serve.py --run RUN [--engines transformers,llama.cpp] [--n 200] [--clients 1,4,16]
                                   [--threads 2] [--output bench_serve.json] [--limit N] [--dry-run]
 
-Each engine gets its own server subprocess (`python -m finetune.cli serve RUN --engine E --port 0`, cache off so
+The llama.cpp engine serves the run's q8_0 GGUF export, made first (untimed) when missing. Each engine gets its own
+server subprocess (`python -m finetune.cli serve RUN --engine E --port 0`, cache off so
 no request is a cache hit). Per engine: p50/p95/p99 latency of one request at a time over the N conversations,
 throughput (requests/s) with 1, 4 and 16 concurrent clients over the same conversations, the server's peak RSS
 (VmHWM), and BLEU (sacrebleu, evals.metrics) and exact agreement of its rewrites against the transformers
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from finetune.core.errors import UserError, handle  # noqa: E402
 
 BASELINE = "transformers"
-READY_TIMEOUT_S = 600  # a first llama.cpp start may export the run (merge + convert) before it listens
+READY_TIMEOUT_S = 300
 
 
 def main() -> int:
@@ -55,10 +56,15 @@ def bench(args) -> int:
     engines, clients, records = check(args)
     plan = [serve_command(args.run, e, args.threads) for e in engines]
     print(f"{len(records)} conversations, clients {clients}, threads {args.threads}")
+    exports = export_commands(args.run, engines)
+    for cmd in exports:
+        print("export (untimed):", " ".join(cmd))
     for cmd in plan:
         print("server:", " ".join(cmd))
     if args.dry_run:
         return 0
+    for cmd in exports:
+        subprocess.run(cmd, check=True)
     figures = {}
     for engine, cmd in zip(engines, plan):
         with Server(cmd) as server:
@@ -105,6 +111,15 @@ def canard_records(data: str | None, n: int) -> list[dict]:
     if not records:
         raise UserError(f"--data {path}: no rows")
     return records
+
+
+def export_commands(run: str, engines: list[str]) -> list[list[str]]:
+    """The GGUF export the llama.cpp engine serves (RUN/export/gguf-q8_0), when it is not there yet."""
+    from finetune.core.run import EXPORT_SETTINGS_FILE, RunFolder
+
+    if "llama.cpp" not in engines or (RunFolder(run).export_dir() / EXPORT_SETTINGS_FILE).is_file():
+        return []
+    return [[sys.executable, "-m", "finetune.cli", "export", str(run), "--format", "gguf", "--quant", "q8_0"]]
 
 
 def serve_command(run: str, engine: str, threads: int | None) -> list[str]:

@@ -38,6 +38,8 @@ def test_dry_run_prints_the_plan_with_transformers_first(run_script, run_dir, ca
     assert len(servers) == 2
     assert "--engine transformers" in servers[0] and "--engine llama.cpp" in servers[1]
     assert all("--cache-entries 0" in s and "--port 0" in s for s in servers)  # no cache hit is timed
+    assert [line.split(" -m ")[1] for line in out.splitlines() if line.startswith("export")] == [
+        f"finetune.cli export {run_dir} --format gguf --quant q8_0"]  # llama.cpp's export, made before the timing
 
 
 @pytest.mark.parametrize("args, message", [
