@@ -72,7 +72,7 @@ def test_ctrl_c_checkpoints_the_trial_and_the_same_command_resumes_it(tmp_path, 
                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 300
-    while not (log.is_file() and re.search(r"step \d+/200", log.read_text(errors="replace"))):
+    while not (log.is_file() and re.search(r"step \d+/100", log.read_text(errors="replace"))):
         assert time.monotonic() < deadline and worker.poll() is None
         time.sleep(0.2)
     worker.send_signal(signal.SIGINT)
