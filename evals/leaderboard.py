@@ -245,7 +245,8 @@ def html_page(entries: list[Entry], ref: Entry, keys: list[str], skipped: list[s
            f"<p class='meta'>{len(entries)} runs. Values with their 95% interval; Δ is each run minus "
            f"<code>{html.escape(ref.run.name)}</code>, paired over the same examples.</p>",
            report._table(header, table)]
-    out += [f"<p class='meta'>{html.escape(n)}</p>" for n in notes(entries) + [f"Not on the board: {n}" for n in skipped]]
+    extra = notes(entries) + [f"Not on the board: {n}" for n in skipped]
+    out += [f"<p class='meta'>{html.escape(n)}</p>" for n in extra]
     objective = objective_of(entries)
     if objective and keys:
         task, metric = objective

@@ -26,6 +26,8 @@ def run(args) -> int:
     summary = run_sweep(sweep, Path(args.sweep), args.storage, args.trials)
     for t in summary["trials"]:
         value = "" if t["value"] is None else f" {sweep.objective.metric}={t['value']:.4g}"
-        print(f"[searchtune] {t['name']}: {t['state'].lower()}{value}{' - ' + t['fail_reason'] if t['fail_reason'] and t['state'] == 'FAIL' else ''}")
+        reason = f" - {t['fail_reason']}" if t["state"] == "FAIL" and t["fail_reason"] else ""
+        print(f"[searchtune] {t['name']}: {t['state'].lower()}{value}{reason}")
     print(f"[searchtune] leaderboard: searchtune leaderboard {sweep.output_dir}")
+    # Non-zero when a trial failed (the others still ran): scripts see that the sweep is incomplete.
     return 0 if all(t["state"] == "COMPLETE" for t in summary["trials"]) else 1

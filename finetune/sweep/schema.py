@@ -43,7 +43,8 @@ class Range(Section):
 
 class Change(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9][\w.-]*$", description="The trial's name and run folder name.")
-    set: dict[str, Any] = Field(min_length=1, description="Recipe keys this change sets, e.g. {lora.r: 64, lora.alpha: 128}.")
+    set: dict[str, Any] = Field(min_length=1,
+                                description="Recipe keys this change sets, e.g. {lora.r: 64, lora.alpha: 128}.")
 
 
 class Objective(Section):

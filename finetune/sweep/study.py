@@ -60,7 +60,8 @@ def open_storage(url: str):
         return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_S,
                                           grace_period=GRACE_S,
                                           heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback())
-    except (ImportError, ValueError, sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError) as e:
+    except (ImportError, ValueError, sqlalchemy.exc.SQLAlchemyError,
+            optuna.exceptions.StorageInternalError) as e:
         raise UserError(f"--storage {url}: cannot open the study store ({str(e).splitlines()[0]}); pass a database "
                         "URL such as sqlite:///sweep.db or postgresql://USER@HOST/DB") from None
 
@@ -100,8 +101,8 @@ def _open_study(sweep: Sweep, name: str, url: str | None):
         study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
         created = False
     if study.direction.name.lower() != sweep.objective.direction:
-        raise UserError(f"the study {name} in {storage.url if hasattr(storage, 'url') else url} was created to "
-                        f"{study.direction.name.lower()}; keep objective.direction or use a new output_dir")
+        raise UserError(f"objective.direction: the study {name} was created to {study.direction.name.lower()}; "
+                        "keep that direction or use a new output_dir")
     fixed = sweep.fixed_trials()
     if fixed and created:
         for trial_name, values in fixed:
@@ -305,7 +306,8 @@ def _retry_later(study, storage, trial, reason: str) -> None:
     study.tell(trial, state=TrialState.FAIL)
 
 
-def run_sweep(sweep: Sweep, sweep_file: Path, storage_url_arg: str | None = None, max_trials: int | None = None) -> dict:
+def run_sweep(sweep: Sweep, sweep_file: Path, storage_url_arg: str | None = None,
+              max_trials: int | None = None) -> dict:
     """Run trials until none is left (or this worker ran `max_trials`); write the sweep's summary; return it."""
     name = Path(sweep.output_dir).name
     study, storage = open_study(sweep, name, storage_url_arg)
