@@ -147,6 +147,7 @@ def next_trial(sweep: Sweep, study, storage):
         fail_stale_trials(study)  # a dead worker's trial goes back to WAITING (RetryHeartbeatStaleTrialCallback)
         trial = pop_waiting(study, storage)
         if trial is not None:
+            storage.record_heartbeat(trial._trial_id)  # a trial with no heartbeat yet would never go stale
             return trial
         trials = study.get_trials(deepcopy=False)
         running = [t for t in trials if t.state == TrialState.RUNNING]
@@ -156,6 +157,7 @@ def next_trial(sweep: Sweep, study, storage):
             if len(_draws(study.get_trials(deepcopy=False), below=trial.number)) >= sweep.trials:
                 study.tell(trial, state=TrialState.PRUNED)  # over budget: never run, left out of sweep.json
                 continue
+            storage.record_heartbeat(trial._trial_id)
             trial.set_user_attr("name", f"trial-{trial.number:03d}")
             trial.set_user_attr("overrides", {key: suggest(trial, key, space) for key, space in sweep.space.items()})
             return trial
@@ -199,7 +201,7 @@ class Heartbeat:
         self.thread.join()
 
 
-def train_command(sweep: Sweep, sweep_file: Path, name: str, values: dict) -> list[str]:
+def train_command(sweep: Sweep, name: str, values: dict) -> list[str]:
     out = sweep.trial_dir(name)
     return [sys.executable, "-m", "finetune.cli", "train", sweep.base, *sweep.overrides, *override_args(values),
             f"output_dir={out}", "train.resume=auto"]
@@ -239,7 +241,7 @@ def run_trial(sweep: Sweep, sweep_file: Path, study, storage, trial, group: str)
 
     name, values = trial.user_attrs["name"], trial.user_attrs["overrides"]
     run_dir = sweep.trial_dir(name)
-    command = train_command(sweep, sweep_file, name, values)
+    command = train_command(sweep, name, values)
     print(f"[searchtune] sweep {study.study_name}: trial {name}: {' '.join(command[3:])}", flush=True)
     # The sweep is a W&B group, each trial a run in it (wandb.init reads these; offline without a key, as always).
     env = {**os.environ, "WANDB_RUN_GROUP": group, "WANDB_JOB_TYPE": "sweep-trial"}

@@ -49,7 +49,7 @@ def setup(tmp_path, monkeypatch):
     fake = tmp_path / "fake_train.py"
     fake.write_text(FAKE_TRAIN)
     ledger = tmp_path / "ledger.txt"
-    monkeypatch.setattr(sweep_study, "train_command", lambda sweep, _file, name, values: [
+    monkeypatch.setattr(sweep_study, "train_command", lambda sweep, name, values: [
         sys.executable, str(fake), str(sweep.trial_dir(name)), json.dumps(values), str(ledger)])
     monkeypatch.setattr(sweep_study, "HEARTBEAT_S", 1)
     monkeypatch.setattr(sweep_study, "GRACE_S", 3)
