@@ -104,12 +104,18 @@ def _open_study(sweep: Sweep, name: str, url: str | None):
         raise UserError(f"objective.direction: the study {name} was created to {study.direction.name.lower()}; "
                         "keep that direction or use a new output_dir")
     fixed = sweep.fixed_trials()
-    if fixed and created:
-        for trial_name, values in fixed:
-            study.enqueue_trial({}, user_attrs={"name": trial_name, "overrides": values})
-        study.set_user_attr(READY, True)
-    elif fixed:
+    if fixed and not created:
         _wait_until_enqueued(study)
+    if fixed and (created or url is None):
+        # On the embedded store (under the setup lock) a change added to the sweep file since is enqueued too.
+        known = {t.user_attrs.get("name"): t.user_attrs.get("overrides") for t in study.get_trials(deepcopy=False)}
+        for trial_name, values in fixed:
+            if trial_name not in known:
+                study.enqueue_trial({}, user_attrs={"name": trial_name, "overrides": values})
+            elif json.dumps(known[trial_name], sort_keys=True) != json.dumps(values, sort_keys=True):
+                raise UserError(f"trial {trial_name} is in the study with {json.dumps(known[trial_name])}, the sweep "
+                                f"file now gives it {json.dumps(values)}; keep its values or use a new output_dir")
+        study.set_user_attr(READY, True)
     return study, storage
 
 

@@ -116,9 +116,15 @@ def test_a_failing_trial_is_marked_failed_with_its_reason_and_the_sweep_goes_on(
     assert done["state"] == "COMPLETE" and done["value"] == 0.02
     assert (Path(done["run_dir"]) / "wandb-group.txt").read_text() == "sweep"  # the sweep is the trials' W&B group
     assert json.loads((Path(done["run_dir"]) / "trial.json").read_text())["overrides"] == {"lora.r": 2}
-    # Rerunning keeps both: nothing runs again.
+    # Rerunning keeps both: nothing runs again; a value added to the sweep file since runs alone.
     sweep_study.run_sweep(load_sweep(path), path)
     assert runs(ledger) == ["trial-000", "trial-001"]
+    path = sweep_file("[13, 2, 3]")
+    summary = sweep_study.run_sweep(load_sweep(path), path)
+    assert runs(ledger) == ["trial-000", "trial-001", "trial-002"] and summary["trials"][2]["value"] == 0.03
+    path = sweep_file("[2, 13]")  # reordered: trial-000 would now mean another value
+    with pytest.raises(UserError, match='trial trial-000 is in the study with {"lora.r": 13}, the sweep file now'):
+        sweep_study.run_sweep(load_sweep(path), path)
 
 
 def test_a_killed_worker_s_trial_is_rerun_and_finished_trials_are_kept(setup):
