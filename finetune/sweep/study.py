@@ -3,7 +3,8 @@
 folder, its objective read from that run's eval/results.json.
 
 Why no `study.optimize`: a grid or an ablation is a fixed list of trials. It is enqueued once, by the worker that
-created the study, and every worker pops waiting trials through the storage's atomic WAITING -> RUNNING update
+created the study (on the embedded store, a trial added to the sweep file since is enqueued by the next run), and
+every worker pops waiting trials through the storage's atomic WAITING -> RUNNING update
 (`set_trial_state_values` returns False to all but one), so concurrent workers never run a trial twice (Optuna's
 GridSampler can, under concurrency). A sampler sweep asks the sampler for new trials up to its budget.
 
