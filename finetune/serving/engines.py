@@ -166,16 +166,21 @@ class LlamaCppEngine:
 
     def generate(self, prompts: list[str], decoding: Decoding) -> list[str]:
         sample = decoding.temperature > 0
+        eos = {self.tokenizer.eos_token_id, self.net.token_eos()}
         texts = []
         for p in prompts:
             ids = self.tokenizer(p, add_special_tokens=self._plain)["input_ids"]
             # top_k=1 without sampling: greedy, as the eval decodes; no repeat penalty, which transformers has not.
-            out = self.net.create_completion(
-                ids, max_tokens=decoding.max_new_tokens, temperature=decoding.temperature,
-                top_p=decoding.top_p if sample else 1.0, top_k=0 if sample else 1, min_p=0.0, repeat_penalty=1.0,
-                stop=list(decoding.stop) or None,
-            )
-            texts.append(out["choices"][0]["text"])
+            stream = self.net.generate(ids, temp=decoding.temperature, top_p=decoding.top_p if sample else 1.0,
+                                       top_k=0 if sample else 1, min_p=0.0, repeat_penalty=1.0)
+            out = []
+            for token in stream:
+                if token in eos or len(out) == decoding.max_new_tokens:
+                    break
+                out.append(token)
+            # Decoded by the HF tokenizer, as the transformers engine and the eval decode (llama.cpp's own
+            # detokenizer renders a cut UTF-8 sequence differently).
+            texts.append(_cut(self.tokenizer.decode(out, skip_special_tokens=True), decoding.stop))
         return texts
 
     def close(self) -> None:
