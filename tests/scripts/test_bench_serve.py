@@ -60,9 +60,16 @@ def test_missing_run_is_refused(run_script, tmp_path, canard, capsys):
 
 
 @pytest.mark.e2e
-def test_limit_run_through_a_real_server_writes_every_figure(run_script, run_dir, canard, tmp_path, capsys):
+def test_limit_run_through_a_real_server_writes_every_figure(run_script, tiny_model_dir, canard, tmp_path, capsys):
+    pytest.importorskip("llama_cpp")
+    from finetune.core.run import RunFolder
+    from finetune.publish.export import export_run
+
+    run_dir = make_run(tmp_path, tiny_model_dir, with_eval=False)
+    # An f32 export where the engine looks for q8_0: llama.cpp must then agree with transformers exactly.
+    export_run(run_dir, "gguf", "f32", RunFolder(run_dir).export_dir(), pre_tokenizer="gpt-2")
     out = tmp_path / "bench.json"
-    code = run_script("bench_serve.py", "--run", run_dir, "--data", canard, "--engines", "transformers",
+    code = run_script("bench_serve.py", "--run", run_dir, "--data", canard, "--engines", "llama.cpp",
                       "--limit", "4", "--clients", "1,2", "--threads", "1", "--output", out)
     assert code == 0, capsys.readouterr().err
     report = json.loads(out.read_text())
@@ -73,4 +80,7 @@ def test_limit_run_through_a_real_server_writes_every_figure(run_script, run_dir
     assert f["peak_rss_mb"] > 50  # a python process with torch loaded, read from the server's /proc
     assert f["bleu_vs_fp32"] == pytest.approx(100.0) or not any(f["outputs"])  # the baseline against itself
     assert f["agreement_vs_fp32"] == 1.0 and f["speedup_p50"] == 1.0
+    llama = report["engines"]["llama.cpp"]
+    assert llama["outputs"] == f["outputs"] and llama["agreement_vs_fp32"] == 1.0
+    assert set(llama["throughput_ratio"]) == {"1", "2"} and llama["peak_rss_mb"] > 0
     assert "| transformers |" in capsys.readouterr().out
