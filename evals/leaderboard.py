@@ -265,10 +265,40 @@ def html_page(entries: list[Entry], ref: Entry, keys: list[str], skipped: list[s
     return "\n".join(out)
 
 
-def write_leaderboard(paths: list[str], output_dir: Path, reference: str | None = None) -> tuple[Path, Path]:
+def write_leaderboard(paths: list[str], output_dir: Path, reference: str | None = None,
+                      wandb_mode: str | None = "disabled") -> tuple[Path, Path]:
     entries, ref, keys = build(paths, reference)
     skipped = not_scored(paths)
     md, page = (Path(output_dir) / name for name in FILES)
     io.write_text(md, markdown(entries, ref, keys, skipped))
     io.write_text(page, html_page(entries, ref, keys, skipped))
+    log_to_wandb(entries, ref, keys, Path(output_dir), wandb_mode, group=_group(paths))
     return md, page
+
+
+def _group(paths: list[str]) -> str | None:
+    """The W&B group of a single sweep's leaderboard: the sweep's, which its trials' runs are in."""
+    sweeps = [Path(p) for p in paths if (Path(p) / "trials").is_dir()]
+    return sweeps[0].resolve().name if len(paths) == 1 and sweeps else None
+
+
+def log_to_wandb(entries: list[Entry], ref: Entry, keys: list[str], output_dir: Path, mode: str | None,
+                 group: str | None) -> None:
+    """The table as a W&B table and both files as an artifact, in a run of its own (offline without a key)."""
+    from finetune.core import tracking
+
+    mode = tracking.resolve_mode(mode)
+    if mode == "disabled":
+        return
+    import wandb
+
+    header, table = rows(entries, ref, keys)
+    run = tracking.init(tracking.reachable_mode(mode), project="searchtune", name=f"leaderboard-{output_dir.name}",
+                        directory=output_dir, job_type="leaderboard", group=group,
+                        config={"runs": [e.run.name for e in entries], "reference": ref.run.name})
+    run.log({"leaderboard": wandb.Table(columns=header, data=table)})
+    artifact = wandb.Artifact(f"leaderboard-{run.id}", type="leaderboard")
+    for name in FILES:
+        artifact.add_file(str(output_dir / name))
+    run.log_artifact(artifact)
+    run.finish()

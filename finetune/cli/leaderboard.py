@@ -12,12 +12,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--reference", metavar="RUN", help="the run the paired Δ is taken against (default: the first)")
     parser.add_argument("--output", metavar="DIR", type=Path,
                         help="where leaderboard.md and leaderboard.html go (default: the first folder given)")
+    parser.add_argument("--wandb-mode", choices=("auto", "online", "offline", "disabled"), default="auto",
+                        help="log the table and both files as an artifact (a sweep's: in its W&B group); auto: "
+                             "online with WANDB_API_KEY, else offline files under the output folder")
 
 
 def run(args) -> int:
     from evals.leaderboard import write_leaderboard
 
-    md, page = write_leaderboard(args.runs, args.output or Path(args.runs[0]), args.reference)
+    md, page = write_leaderboard(args.runs, args.output or Path(args.runs[0]), args.reference,
+                                  args.wandb_mode)
     print(md.read_text(encoding="utf-8"), end="")
     print(f"[searchtune] wrote {md} and {page}")
     return 0

@@ -61,6 +61,7 @@ def test_grid_sweep_with_a_failing_trial_then_its_leaderboard(tmp_path, tiny_mod
     assert "| trial-001 (reference) | 256 |" in table and "exact_match" in table
     assert "Not on the board: trial-000 (fail): searchtune train exited 2" in table
     assert "<svg" in (tmp_path / "sweep" / "leaderboard.html").read_text()
+    assert list((tmp_path / "sweep" / "wandb").glob("offline-run-*")), "the leaderboard is a W&B run (offline here)"
 
 
 def test_ctrl_c_checkpoints_the_trial_and_the_same_command_resumes_it(tmp_path, tiny_model_dir):
