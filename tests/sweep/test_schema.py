@@ -4,11 +4,15 @@ anything trains, and the trials a grid and an ablation expand to."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from finetune.core.errors import UserError
 from finetune.sweep.schema import load_sweep, override_args
+
+REPO = Path(__file__).resolve().parents[2]
+SWEEPS = sorted((REPO / "recipes" / "sweeps").glob("*.yaml"))
 
 
 @pytest.fixture()
@@ -68,3 +72,12 @@ def test_strategy_needs_its_fields(tmp_path, base):
     body = "strategy: grid\nspace: {lora.r: [4]}\nobjective: {task: searchtune_qr_canard, metric: bleu}\n"
     with pytest.raises(UserError, match="searchtune_qr_canard is not among the base recipe's eval.tasks"):
         load_sweep(write(tmp_path, base, body))
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.name)
+def test_every_shipped_sweep_validates(path, monkeypatch):
+    """Begins with the command that runs it, and it and every trial's overrides pass the schemas."""
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# searchtune sweep ") and str(path.relative_to(REPO)) in first
+    monkeypatch.chdir(REPO)
+    assert load_sweep(path.relative_to(REPO)).fixed_trials()
