@@ -19,19 +19,20 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from finetune.cli.export import open_run_engine
     from finetune.core.errors import UserError
     from finetune.serving import chat, predict
-    from finetune.serving.engines import open_engine, run_model
+    from finetune.serving.engines import run_model
 
     if args.max_new_tokens is not None and args.max_new_tokens < 1:
         raise UserError(f"--max-new-tokens {args.max_new_tokens}: use a positive number")
     recipe = run_model(Path(args.run_dir))[1]
     task = recipe.data.task
     decoding = predict.decoding_for(task, args.max_new_tokens or recipe.eval.decoding.max_new_tokens)
-    engines = {"tuned": open_engine(Path(args.run_dir), args.engine)}
+    engines = {"tuned": open_run_engine(Path(args.run_dir), args.engine)}
     try:
         if args.base:
-            engines["base"] = open_engine(Path(args.run_dir), args.engine, base=True)
+            engines["base"] = open_run_engine(Path(args.run_dir), args.engine, base=True)
         return chat.chat(engines, task, decoding)
     finally:
         for engine in engines.values():

@@ -23,3 +23,21 @@ def run(args) -> int:
 
     print(export_run(args.run_dir, args.format, args.quant, args.output, args.pre_tokenizer))
     return 0
+
+
+def open_run_engine(run_dir, engine: str, **options):
+    """open_engine for serve, predict and chat; a run without the GGUF export llama.cpp reads is exported first (once:
+    later starts find it), since export is publishing and finetune.serving only reads what it wrote."""
+    from pathlib import Path
+
+    from finetune.core.run import EXPORT_SETTINGS_FILE, RunFolder
+    from finetune.serving.engines import open_engine
+
+    run = RunFolder.finished(run_dir)
+    if engine == "llama.cpp" and not options.get("base") and \
+            not (run.export_dir("gguf", "q8_0") / EXPORT_SETTINGS_FILE).is_file():
+        from finetune.publish.export import export_run
+
+        print(f"searchtune: exporting {run.name} for llama.cpp (q8_0, once)", flush=True)
+        export_run(run.path, "gguf", "q8_0")
+    return open_engine(Path(run_dir), engine, **options)

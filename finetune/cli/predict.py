@@ -41,9 +41,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from finetune.cli.export import open_run_engine
     from finetune.core.errors import UserError
     from finetune.serving import predict
-    from finetune.serving.engines import open_engine, run_model
+    from finetune.serving.engines import run_model
 
     for flag, value in (("--batch-size", args.batch_size), ("--limit", args.limit),
                         ("--max-new-tokens", args.max_new_tokens)):
@@ -59,7 +60,7 @@ def run(args) -> int:
         return launch(args)
 
     rank, world, barrier = predict.process_group()
-    engine = open_engine(Path(args.run_dir), args.engine, base=args.base)
+    engine = open_run_engine(Path(args.run_dir), args.engine, base=args.base)
     try:
         counts = predict.predict(engine, table, args.output, output_format,
                                  decoding, args.batch_size, rank, world, barrier)

@@ -49,7 +49,7 @@ def run(args) -> int:
     from finetune.core.errors import UserError
     from finetune.core.run import RunFolder
     from finetune.serving import server
-    from finetune.serving.engines import open_engine
+    from finetune.cli.export import open_run_engine
 
     run_dir = RunFolder.finished(args.run_dir).path
     for option in ("max_pending", "max_batch", "max_body_bytes"):
@@ -63,8 +63,8 @@ def run(args) -> int:
     except OSError as e:
         raise UserError(f"--host {args.host} --port {args.port}: cannot listen ({e.strerror}); pick another port")
     server.configure_logging()
-    tuned = open_engine(run_dir, args.engine, threads=args.threads)
-    base = open_engine(run_dir, args.engine, base=True, threads=args.threads) if args.base else None
+    tuned = open_run_engine(run_dir, args.engine, threads=args.threads)
+    base = open_run_engine(run_dir, args.engine, base=True, threads=args.threads) if args.base else None
     limits = server.Limits(max_body_bytes=args.max_body_bytes, max_pending=args.max_pending,
                            max_batch=args.max_batch, cache_entries=args.cache_entries)
     app = server.create_app(tuned, base, collection=collection, limits=limits, api_key=key)
