@@ -37,7 +37,8 @@ demo: .venv/.installed
 # its module fixtures are built once.
 TEST := $(PY) -m pytest -n 2 --dist loadfile
 
-test: .venv/.installed-dev
+# The browser test needs Chromium: `make test` installs it from the Debian packages first when it is missing.
+test: .venv/.installed-dev system-deps
 	$(TEST) tests
 
 test-fast: .venv/.installed-dev
