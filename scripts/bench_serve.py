@@ -64,7 +64,8 @@ def bench(args) -> int:
     if args.dry_run:
         return 0
     for cmd in exports:
-        subprocess.run(cmd, check=True)
+        if subprocess.run(cmd).returncode:
+            raise UserError(f"{' '.join(cmd)}: the export failed; its error is above")
     figures = {}
     for engine, cmd in zip(engines, plan):
         with Server(cmd) as server:
@@ -146,10 +147,14 @@ class Server:
                             "by hand to see why")
         self.url = line.split(" on ", 1)[1].split()[0]
         deadline = time.monotonic() + READY_TIMEOUT_S
-        while requests.get(f"{self.url}/ready", timeout=30).status_code != 200:
-            if time.monotonic() > deadline:
-                raise UserError(f"{self.url}/ready: not ready after {READY_TIMEOUT_S} s")
-            time.sleep(0.5)
+        try:  # a server that never gets ready is stopped here: __exit__ does not run when __enter__ raises
+            while requests.get(f"{self.url}/ready", timeout=30).status_code != 200:
+                if time.monotonic() > deadline:
+                    raise UserError(f"{self.url}/ready: not ready after {READY_TIMEOUT_S} s")
+                time.sleep(0.5)
+        except (UserError, requests.ConnectionError) as e:
+            self.proc.kill()
+            raise UserError(f"{' '.join(self.cmd)}: the server stopped answering ({e}); run it by hand to see why")
         return self
 
     def peak_rss_mb(self) -> float:

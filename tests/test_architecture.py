@@ -27,3 +27,9 @@ def test_every_import_contract_is_kept():
     lint = Path(sys.executable).with_name("lint-imports")
     r = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and "0 broken" in r.stdout, r.stdout[-4000:] + r.stderr[-2000:]
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test files by basename (no __init__.py): two of one name fail the whole collection."""
+    names = [p.name for p in (Path(__file__).parent).rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

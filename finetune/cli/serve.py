@@ -12,7 +12,7 @@ API_KEY_ENV = "SEARCHTUNE_API_KEY"
 
 def add_arguments(parser) -> None:
     run_dir_argument(parser)
-    parser.add_argument("--engine", default="transformers", metavar="transformers|llama.cpp|vllm",
+    parser.add_argument("--engine", default="transformers", metavar="transformers|llama.cpp",
                         help="the inference engine (default transformers)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
@@ -55,6 +55,8 @@ def run(args) -> int:
     for option in ("max_pending", "max_batch", "max_body_bytes"):
         if getattr(args, option) < 1:
             raise UserError(f"--{option.replace('_', '-')}: must be at least 1")
+    if not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port}: use 0-65535 (0 picks a free port)")
     key = api_key()
     collection = server.load_collection(args.collection, args.retriever) if args.collection else None
     try:

@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import os
 import pickle
+import re
 from pathlib import Path
 
 from finetune.core import io
@@ -158,3 +159,31 @@ def load(spec, device_map=None):
         checkpoint, spec.dtype, spec.load_in_4bit, spec.trust_remote_code, spec.attn_implementation, device_map
     )
     return model, tokenizer, checkpoint
+
+
+def attach_adapter(model, adapter: Path, base_name: str):
+    from peft import PeftModel
+
+    from finetune.core.run import adapter_config
+
+    try:
+        return PeftModel.from_pretrained(model, str(adapter))
+    except (RuntimeError, ValueError, KeyError) as e:
+        trained_on = adapter_config(adapter).get("base_model_name_or_path")
+        hint = f"it was trained on `{trained_on}`: pass that model with --model" if trained_on else \
+            "pass the model it was trained on with --model"
+        raise UserError(f"--adapter {adapter} does not fit base model `{base_name}` ({_mismatch(e)}); {hint}") from None
+
+
+_SIZE_MISMATCH = re.compile(r"size mismatch for (\S+): copying a param with shape torch\.Size\((\[[^\]]*\])\) from "
+                            r"checkpoint, the shape in current model is torch\.Size\((\[[^\]]*\])\)")
+
+
+def _mismatch(error: Exception) -> str:
+    """The first concrete mismatch in a peft/torch loading error, in one short clause."""
+    found = _SIZE_MISMATCH.search(str(error))
+    if found:
+        name, theirs, ours = found.groups()
+        return f"size mismatch for {name}: adapter {theirs}, base model {ours}"
+    lines = [ln.strip() for ln in str(error).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(error).__name__)[:200]

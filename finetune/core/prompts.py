@@ -44,6 +44,10 @@ OPTIONAL_FIELDS = {"query_rewrite": ("history", "qid", "responses"), "summarize"
 # Not a data column: the length target that with_length sets from the summary (training) or the eval setting.
 LENGTH_FIELD = "length_words"
 TARGET_FIELD = {"query_rewrite": "rewrite", "summarize": "summary"}
+# Generation as the eval tasks decode (evals/tasks/*/_*.yaml max_gen_toks and `until`; an engine stops at the chat
+# template's end-of-turn token itself), for everything that generates outside lm-eval: predict, chat, serve, export.
+MAX_NEW_TOKENS = {"query_rewrite": 64, "summarize": 128}
+STOP = ("\n\n",)
 # The field that may be shortened to fit max_length: never the target.
 CONTEXT_FIELD = {"query_rewrite": "history", "summarize": "document"}
 
@@ -228,19 +232,30 @@ class PromptSpec:
     instruction: str | None
     budget: int | None
     response_words: int | None
+    length_words: int | None = None  # summarize: the eval's length target (eval.length_words, data.length_bucket)
 
     @classmethod
     def of(cls, recipe) -> PromptSpec:
+        from finetune.core.errors import UserError
+
         data = recipe.data
+        if data.locate is not None:
+            # Its prompts are passages located in a meeting's speaker turns, which a plain document request lacks.
+            raise UserError("data.locate: a locate-then-summarize run cannot be served or exported yet; score it "
+                            "with `searchtune eval --run RUN` (or scripts/qmsum_mapreduce.py)")
         # A mixture with one instruction per source has no single one for new data: its own task's default then.
         own = {s.instruction for s in data.train if s.instruction}
         instruction = data.instruction or (own.pop() if len(own) == 1 else None)
-        return cls(data.task, instruction, data.max_length - data.max_target_length, response_budget(data))
+        return cls(data.task, instruction, data.max_length - data.max_target_length, response_budget(data),
+                   eval_length(data, recipe.eval))
 
     def render(self, tokenizer, record: dict) -> str:
         from finetune.core.errors import UserError
 
-        record = with_responses(record, self.response_words) if self.task == "query_rewrite" else record
+        if self.task == "query_rewrite":
+            record = with_responses(record, self.response_words)
+        elif self.length_words and LENGTH_FIELD not in record:
+            record = {**record, LENGTH_FIELD: self.length_words}
         prompt = fit_prompt(tokenizer, self.task, record, self.budget, self.instruction)
         if prompt is None:
             raise UserError(f"a {self.task} request does not fit the run's prompt budget of {self.budget} tokens even "

@@ -81,7 +81,7 @@ def _quantize(src: Path, dst: Path, quant: str) -> None:
 
 def export_settings(run: RunFolder, tokenizer, quant: str, gguf: Path) -> dict:
     """What a client needs to reproduce the training prompt and the eval's decoding from the export alone."""
-    from finetune.core.prompts import DEFAULT_INSTRUCTIONS, PromptSpec
+    from finetune.core.prompts import DEFAULT_INSTRUCTIONS, MAX_NEW_TOKENS, STOP, PromptSpec
 
     recipe = run.recipe()
     data = recipe.data
@@ -99,7 +99,8 @@ def export_settings(run: RunFolder, tokenizer, quant: str, gguf: Path) -> dict:
             "add_special_tokens": not getattr(tokenizer, "chat_template", None),
         },
         "decoding": {"temperature": 0.0, "top_p": 1.0,
-                     "max_new_tokens": recipe.eval.decoding.max_new_tokens or 64,
+                     "max_new_tokens": recipe.eval.decoding.max_new_tokens or MAX_NEW_TOKENS[data.task],
+                     "stop": list(STOP),
                      "eos_token": tokenizer.eos_token},
         "source": {"run": str(run.path.resolve()), "name": run.name, "base_model": recipe.model.name,
                    "adapter_sha256": io.file_sha256(adapter) if adapter.is_file() else None},

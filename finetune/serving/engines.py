@@ -18,6 +18,8 @@ from finetune.core.errors import UserError
 from finetune.core.prompts import PromptSpec
 from finetune.core.run import RunFolder
 
+# The longest answer a request may ask for (the server refuses more).
+MAX_ANSWER_TOKENS = 1024
 ENGINES = ("transformers", "llama.cpp")
 
 
@@ -64,15 +66,15 @@ def run_tokenizer(run: RunFolder, checkpoint: str):
 
 
 class TransformersEngine:
-    """The run's base model with its LoRA adapter (or without, `base=True`), fp32 with eager attention on CPU."""
+    """The run's base model with its LoRA adapter (or without, `base=True`), fp32 on CPU, with the
+    eval's (default) attention, so it generates what `searchtune eval` scored."""
 
     name = "transformers"
 
     def __init__(self, run: RunFolder, recipe, *, base: bool = False, threads: int | None = None):
         import torch
-        from peft import PeftModel
 
-        from finetune.core.models import load_base_model, local_checkpoint
+        from finetune.core.models import attach_adapter, load_base_model, local_checkpoint
 
         if threads:
             torch.set_num_threads(threads)
@@ -86,7 +88,7 @@ class TransformersEngine:
         model = load_base_model(checkpoint, dtype, recipe.model.load_in_4bit and cuda,
                                 device_map="cuda" if cuda else None)
         if not base:
-            model = PeftModel.from_pretrained(model, str(run.adapter_dir))
+            model = attach_adapter(model, run.adapter_dir, recipe.model.name)
         self.net = model.eval()
         self._plain = not getattr(self.tokenizer, "chat_template", None)
 
@@ -156,8 +158,8 @@ class LlamaCppEngine:
         self.tokenizer = run_tokenizer(run, local_checkpoint(recipe.model.name, recipe.model.gguf_file))
         self.settings = json.loads((folder / EXPORT_SETTINGS_FILE).read_text(encoding="utf-8"))
         threads = threads or os.cpu_count() or 1
-        # Room for the longest prompt the budget allows and the longest answer.
-        self.net = Llama(str(folder / self.settings["file"]), n_ctx=(self.spec.budget or 2048) + 512,
+        # Room for the longest prompt the budget allows and the longest answer a request may ask for.
+        self.net = Llama(str(folder / self.settings["file"]), n_ctx=(self.spec.budget or 2048) + MAX_ANSWER_TOKENS,
                          n_threads=threads, n_threads_batch=threads, seed=0, verbose=False)
         self._plain = not getattr(self.tokenizer, "chat_template", None)
 

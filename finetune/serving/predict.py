@@ -29,10 +29,6 @@ from finetune.core.datafiles import clean_field, read_file
 from finetune.core.errors import UserError
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-# The eval tasks' generation settings (evals/tasks/*/_*.yaml max_gen_toks and `until`; the engine stops at the
-# chat template's end-of-turn token itself), so a prediction is what the eval would have scored.
-MAX_NEW_TOKENS = {"query_rewrite": 64, "summarize": 128}
-STOP = ("\n\n",)
 # Under `accelerate launch`, a process that finishes its batches waits for the others at the end.
 WAIT_TIMEOUT = timedelta(hours=6)
 
@@ -51,7 +47,7 @@ class Table:
 def decoding_for(task: str, max_new_tokens: int | None = None):
     from finetune.serving.engines import Decoding
 
-    return Decoding(max_new_tokens=max_new_tokens or MAX_NEW_TOKENS[task], stop=STOP)
+    return Decoding(max_new_tokens=max_new_tokens or prompts.MAX_NEW_TOKENS[task], stop=prompts.STOP)
 
 
 def file_format(path: Path, flag: str) -> str:

@@ -44,12 +44,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from finetune.core import retrieval, secrets
 from finetune.core.errors import UserError
 from finetune.serving import cache
-from finetune.serving.engines import Decoding, Engine
+from finetune.serving.engines import MAX_ANSWER_TOKENS, Decoding, Engine
 from finetune.serving.predict import decoding_for
 
 log = logging.getLogger("searchtune.serve")
 
-MAX_TOKENS_LIMIT = 1024
+MAX_TOKENS_LIMIT = MAX_ANSWER_TOKENS
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,8 @@ class Worker:
 
     def submit(self, k: str, engine: Engine, record: dict, decoding: Decoding) -> Job:
         job = self.inflight.get(k)
-        if job is not None:
+        # A job whose future is done (an abandoned one, cancelled) leaves inflight only on the next loop turn.
+        if job is not None and not job.future.done():
             job.waiters += 1
             return job
         if self.pending() >= self.limits.max_pending:
@@ -225,7 +226,7 @@ class Worker:
                                 f"{self.limits.retry_after_s}s", "overloaded",
                            headers={"Retry-After": str(self.limits.retry_after_s)})
         job = Job(engine, record, decoding, asyncio.get_running_loop().create_future())
-        job.future.add_done_callback(lambda _: self.inflight.pop(k, None))
+        job.future.add_done_callback(lambda _: self.inflight.pop(k) if self.inflight.get(k) is job else None)
         self.inflight[k] = job
         self.queue.append(job)
         self.wake.set()

@@ -107,3 +107,24 @@ def test_length_target_is_bucketed_and_a_record_without_it_renders_as_before():
     assert prompts.with_length(record, 10, words=3)["length_words"] == 10  # never below one bucket
     assert prompts.user_message("summarize", dict(record, query="budget", length_words=25)) == (
         f"{prompts.DEFAULT_INSTRUCTIONS['summarize']}\n\nFocus on: budget\n\nLength: in about 25 words\n\nText:\nNotes.")
+
+
+def test_prompt_spec_serves_the_evals_length_target_and_refuses_located_runs(tok, tmp_path):
+    from finetune.core.errors import UserError
+    from finetune.core.recipe import load_recipe
+
+    summ = tmp_path / "s.jsonl"
+    summ.write_text('{"document": "d", "summary": "s"}\n')
+    text = f"data:\n  task: summarize\n  length_bucket: 5\n  train:\n    path: {summ}\noutput_dir: out\n"
+    (tmp_path / "r.yaml").write_text(text + "eval:\n  tasks: [searchtune_sum_sample]\n  length_words: 22\n")
+    spec = prompts.PromptSpec.of(load_recipe(tmp_path / "r.yaml", check_files=False))
+    record = {"document": "Ana met Bo on Monday.", "query": None}
+    # What the eval prompts with: the record carrying the rounded target (evals/tasks/utils.py load_dataset).
+    expected = prompts.render_prompt(tok, prompts.user_message("summarize", {**record, prompts.LENGTH_FIELD: 20}))
+    assert spec.render(tok, record) == expected
+    assert spec.render(tok, {**record, prompts.LENGTH_FIELD: 40}) != expected  # a request may choose its own
+    meetings = tmp_path / "m.jsonl"
+    meetings.write_text("{}\n")
+    (tmp_path / "l.yaml").write_text(text.replace("length_bucket: 5", "locate: {}").replace(str(summ), str(meetings)))
+    with pytest.raises(UserError, match="data.locate: a locate-then-summarize run cannot be served"):
+        prompts.PromptSpec.of(load_recipe(tmp_path / "l.yaml", check_files=False))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from finetune.cli import main
+from finetune.core import prompts
 from finetune.core.recipe import Recipe, to_yaml
 from finetune.serving import predict
 
@@ -234,7 +235,7 @@ def test_the_cli_decodes_as_the_run_evaluates_and_passes_engine_and_base_on(tmp_
     argv = ["predict", str(run), "--input", str(good), "--columns", "query=utterance", "--engine", "transformers"]
     assert main([*argv, "--output", str(tmp_path / "a.jsonl"), "--base"]) == 0
     assert opened == [((run, "transformers"), {"base": True})]
-    assert {d.max_new_tokens for d in seen} == {7} and seen[0].stop == predict.STOP
+    assert {d.max_new_tokens for d in seen} == {7} and seen[0].stop == prompts.STOP
     seen.clear()
     assert main([*argv, "--output", str(tmp_path / "b.jsonl"), "--max-new-tokens", "3"]) == 0
     assert {d.max_new_tokens for d in seen} == {3}

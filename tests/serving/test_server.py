@@ -436,6 +436,7 @@ def test_serve_refuses_bad_arguments_before_loading_a_model(tmp_path, tiny_model
         ([str(run)], {"SEARCHTUNE_API_KEY": "short"}, "SEARCHTUNE_API_KEY: 5 characters"),
         ([str(run), "--collection", str(tmp_path / "none.jsonl")], {}, "none.jsonl: no such file"),
         ([str(run), "--port", str(busy.getsockname()[1])], {}, "cannot listen"),
+        ([str(run), "--port", "70000"], {}, "--port 70000: use 0-65535"),
     ]
     with busy:
         for argv, env, message in cases:
