@@ -68,7 +68,7 @@ def bench(args) -> int:
             raise UserError(f"{' '.join(cmd)}: the export failed; its error is above")
     figures = {}
     for engine, cmd in zip(engines, plan):
-        with Server(cmd) as server:
+        with Server(cmd, Path(args.output).with_name(f"{Path(args.output).stem}-{engine}.log")) as server:
             figures[engine] = measure(server, records, clients)
     report = summarize(figures, records, args)
     Path(args.output).write_text(json.dumps(report, indent=2))
@@ -132,19 +132,21 @@ def serve_command(run: str, engine: str, threads: int | None) -> list[str]:
 class Server:
     """A `searchtune serve` subprocess on loopback: its URL once /ready answers, its peak RSS, SIGTERM at the end."""
 
-    def __init__(self, cmd: list[str]):
-        self.cmd = cmd
+    def __init__(self, cmd: list[str], log: Path):
+        self.cmd, self.log = cmd, log
 
     def __enter__(self) -> Server:
         import requests
 
         env = dict(os.environ, TOKENIZERS_PARALLELISM="false")
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        # The server's log goes to a file beside the figures: a failed run is diagnosed from it.
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
         line = self.proc.stdout.readline()  # "searchtune: serving MODEL on http://HOST:PORT (...)"
         if " on http://" not in line:
             self.proc.kill()
-            raise UserError(f"{' '.join(self.cmd)}: the server did not start (exit {self.proc.wait()}); run it "
-                            "by hand to see why")
+            raise UserError(f"{' '.join(self.cmd)}: the server did not start (exit {self.proc.wait()}); see "
+                            f"{self.log}")
         self.url = line.split(" on ", 1)[1].split()[0]
         deadline = time.monotonic() + READY_TIMEOUT_S
         try:  # a server that never gets ready is stopped here: __exit__ does not run when __enter__ raises
@@ -154,7 +156,7 @@ class Server:
                 time.sleep(0.5)
         except (UserError, requests.ConnectionError) as e:
             self.proc.kill()
-            raise UserError(f"{' '.join(self.cmd)}: the server stopped answering ({e}); run it by hand to see why")
+            raise UserError(f"{' '.join(self.cmd)}: the server stopped answering ({e}); see {self.log}")
         return self
 
     def peak_rss_mb(self) -> float:
