@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Time serving: one rewrite request through a real `searchtune serve` on loopback, plain transformers (fp32, eager)
-against the other engines, for one run on the first N CANARD dev conversations, in one process tree on this machine.
+"""Time serving: one rewrite request through a real `searchtune serve` on loopback, plain transformers (fp32, the
+eval's default attention) against the other engines, for one run on the first N CANARD dev conversations, in one
+process tree on this machine.
 
     python scripts/bench_serve.py --run RUN [--engines transformers,llama.cpp] [--n 200] [--clients 1,4,16]
                                   [--threads 2] [--output bench_serve.json] [--limit N] [--dry-run]
