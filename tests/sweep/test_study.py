@@ -127,15 +127,19 @@ def test_a_failing_trial_is_marked_failed_with_its_reason_and_the_sweep_goes_on(
         sweep_study.run_sweep(load_sweep(path), path)
 
 
+def wait_for_run(ledger, name: str) -> None:
+    deadline = time.monotonic() + 60
+    while name not in runs(ledger):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
 def test_a_killed_worker_s_trial_is_rerun_and_finished_trials_are_kept(setup):
     tmp_path, ledger, sweep_file = setup
     path = sweep_file("[1, 2, 3]")
     (tmp_path / "hold-trial-001").write_text("")
     worker = start(path)
-    deadline = time.monotonic() + 60
-    while "trial-001" not in runs(ledger):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_run(ledger, "trial-001")
     os.kill(worker.pid, signal.SIGKILL)  # mid-trial: trial-001 stays RUNNING in the store, its heartbeat stops
     worker.join()
     (tmp_path / "hold-trial-001").unlink()
@@ -151,10 +155,7 @@ def test_sigint_leaves_the_store_consistent_and_the_same_command_continues(setup
     path = sweep_file("[1, 2]")
     (tmp_path / "hold-trial-000").write_text("")
     worker = start(path)
-    deadline = time.monotonic() + 60
-    while "trial-000" not in runs(ledger):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_run(ledger, "trial-000")
     (tmp_path / "hold-trial-000").unlink()
     os.kill(worker.pid, signal.SIGINT)
     worker.join(60)
