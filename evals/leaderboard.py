@@ -5,7 +5,8 @@ on the same examples, train time and tokens/s.
 A sweep folder stands for its trials (trials/*/). Swept keys are the keys a trial's trial.json overrides plus every
 recipe key whose value differs between the runs. The paired Δ is evals.compare's pairing (matching task and doc_id)
 and evals.stats' intervals; a task scored on other examples (another data file, other doc_ids) gets no Δ, and the
-page says so.
+page says so. A run is shown by its folder's name; where two runs given share it (two sweeps that both have `ref`),
+each is shown as SWEEP/NAME (its sweep folder's name, else its parent folder's), and --reference takes that form.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class Entry:
     objective: dict = field(default_factory=dict)  # a trial's sweep objective {task, metric, direction}
     deltas: dict = field(default_factory=dict)  # task -> {metric: Score} against the reference; absent: not paired
     unpaired: dict = field(default_factory=dict)  # task -> why no Δ
+    label: str = ""  # its name on the board (see `labels`)
+
+    def __post_init__(self):
+        self.label = self.label or self.run.name
 
 
 def flatten(tree, prefix: str = "") -> dict:
@@ -73,16 +78,37 @@ def expand(paths: list[str]) -> list[tuple[RunFolder, dict]]:
     return out
 
 
-def not_scored(paths: list[str]) -> list[str]:
-    """The trials of the sweeps given that have no eval results, each with its state and failure reason."""
+def _unscored(paths: list[str]) -> list[tuple[Path, dict]]:
+    """The trial folders of the sweeps given that have no eval results, with their sweep.json entries."""
     out = []
     for raw in paths:
         summary = read_json(Path(raw) / SUMMARY_FILE) if (Path(raw) / "trials").is_dir() else None
         for t in (summary or {}).get("trials", []):
-            if not RunFolder(Path(raw) / "trials" / t["name"]).results_file.is_file():
-                reason = f": {t['fail_reason']}" if t.get("fail_reason") else ""
-                out.append(f"{t['name']} ({str(t.get('state', '')).lower()}){reason}")
+            folder = Path(raw) / "trials" / t["name"]
+            if not RunFolder(folder).results_file.is_file():
+                out.append((folder, t))
     return out
+
+
+def labels(folders: list[Path]) -> list[str]:
+    """Each run's name on the board: its folder's name, or SWEEP/NAME where another run given has that name too."""
+    names = [f.name for f in folders]
+    return [f"{_qualifier(f)}/{f.name}" if names.count(f.name) > 1 else f.name for f in folders]
+
+
+def _qualifier(folder: Path) -> str:
+    """The sweep folder's name for a trial (SWEEP/trials/NAME), the parent folder's for any other run."""
+    parent = folder.resolve().parent
+    return parent.parent.name if parent.name == "trials" else parent.name
+
+
+def not_scored(paths: list[str], entries: list[Entry] = ()) -> list[str]:
+    """The trials of the sweeps given that have no eval results, each with its state and failure reason (named as
+    `labels` names them among `entries` and themselves)."""
+    unscored = _unscored(paths)
+    names = labels([e.run.path for e in entries] + [folder for folder, _ in unscored])[len(entries):]
+    return [f"{name} ({str(t.get('state', '')).lower()})" + (f": {t['fail_reason']}" if t.get("fail_reason") else "")
+            for name, (_, t) in zip(names, unscored)]
 
 
 def load(paths: list[str]) -> list[Entry]:
@@ -91,10 +117,17 @@ def load(paths: list[str]) -> list[Entry]:
         tree = yaml.safe_load(run.recipe_file.read_text(encoding="utf-8")) or {}
         entries.append(Entry(run, run.results(), flatten(tree), dict(trial.get("overrides") or {}),
                              dict(trial.get("objective") or {})))
-    names = [e.run.name for e in entries]
-    dup = next((n for n in names if names.count(n) > 1), None)
-    if dup:
-        raise UserError(f"leaderboard: two runs are named {dup}; pass each run once")
+    # The trials not on the board count too: `ref` scored in one sweep and failed in another is two names.
+    for e, label in zip(entries, labels([e.run.path for e in entries] + [f for f, _ in _unscored(paths)])):
+        e.label = label
+    seen = {}
+    for e in entries:
+        first = seen.setdefault(e.label, e)
+        if first is not e:
+            same = first.run.path.resolve() == e.run.path.resolve()
+            raise UserError(f"leaderboard: {first.run.path} and {e.run.path} are "
+                            + ("the same run; pass each run once" if same else
+                               f"both named {e.label}; rename one of their folders"))
     return entries
 
 
@@ -106,12 +139,17 @@ def swept_keys(entries: list[Entry]) -> list[str]:
 
 
 def pick_reference(entries: list[Entry], reference: str | None) -> Entry:
+    """The run named `reference` (its name on the board, its bare folder name where that is one run's, or its path)."""
     if reference is None:
         return entries[0]
-    for e in entries:
-        if reference in (e.run.name, str(e.run.path)) or Path(reference).resolve() == e.run.path.resolve():
-            return e
-    raise UserError(f"--reference {reference}: not one of the runs given ({', '.join(e.run.name for e in entries)}); "
+    named = [e for e in entries if reference in (e.label, e.run.name)]
+    if len(named) > 1:
+        raise UserError(f"--reference {reference}: {len(named)} runs given are named {reference} "
+                        f"({', '.join(e.label for e in named)}); name one of those")
+    named += [e for e in entries if reference == str(e.run.path) or Path(reference).resolve() == e.run.path.resolve()]
+    if named:
+        return named[0]
+    raise UserError(f"--reference {reference}: not one of the runs given ({', '.join(e.label for e in entries)}); "
                     "name one of them")
 
 
@@ -122,14 +160,14 @@ def pair(reference: Entry, entry: Entry) -> None:
     for task, result in entry.results.tasks.items():
         theirs = reference.results.tasks.get(task)
         if theirs is None:
-            entry.unpaired[task] = f"the reference {reference.run.name} has no {task}"
+            entry.unpaired[task] = f"the reference {reference.label} has no {task}"
             continue
         if result.dataset.sha256 != theirs.dataset.sha256:
-            entry.unpaired[task] = f"scored on another data file than {reference.run.name}"
+            entry.unpaired[task] = f"scored on another data file than {reference.label}"
             continue
         mine = {k for k in rows if k[0] == task}
         if not mine or mine != {k for k in ref_rows if k[0] == task}:
-            entry.unpaired[task] = f"scored on other examples than {reference.run.name}"
+            entry.unpaired[task] = f"scored on other examples than {reference.label}"
             continue
         keys = sorted(mine, key=str)
         aggregates = {m: a for m, a in tasks_manager.configured_aggregates(task).items() if a}
@@ -167,11 +205,11 @@ def rows(entries: list[Entry], ref: Entry, keys: list[str]) -> tuple[list[str], 
     label = {(t, m): f"{t}/{m}" if many_tasks else m for t, m in metrics}
     header = ["run", *keys]
     for tm in metrics:
-        header += [label[tm], f"Δ {label[tm]} vs {ref.run.name}"]
+        header += [label[tm], f"Δ {label[tm]} vs {ref.label}"]
     header += ["train loss", "train time, tokens/s"]
     table = []
     for e in entries:
-        row = [e.run.name + (" (reference)" if e is ref else "")] + [_value(e.settings.get(k, "")) for k in keys]
+        row = [e.label + (" (reference)" if e is ref else "")] + [_value(e.settings.get(k, "")) for k in keys]
         for task, metric in metrics:
             result = e.results.tasks.get(task)
             row.append(report._ci(result.metrics.get(metric)) if result else "n/a")
@@ -183,13 +221,13 @@ def rows(entries: list[Entry], ref: Entry, keys: list[str]) -> tuple[list[str], 
 
 
 def notes(entries: list[Entry]) -> list[str]:
-    return [f"{e.run.name}, {task}: no paired Δ ({why})." for e in entries for task, why in e.unpaired.items()]
+    return [f"{e.label}, {task}: no paired Δ ({why})." for e in entries for task, why in e.unpaired.items()]
 
 
 def markdown(entries: list[Entry], ref: Entry, keys: list[str], skipped: list[str] = ()) -> str:
     header, table = rows(entries, ref, keys)
     out = ["# Leaderboard", "",
-           f"{len(entries)} runs; values with their 95% interval; Δ is each run minus `{ref.run.name}`, paired over "
+           f"{len(entries)} runs; values with their 95% interval; Δ is each run minus `{ref.label}`, paired over "
            "the same examples. Train time and tokens/s from each run's manifest.json.", "",
            "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(report._md_cell(c) for c in row) + " |" for row in table]
@@ -243,7 +281,7 @@ def html_page(entries: list[Entry], ref: Entry, keys: list[str], skipped: list[s
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Leaderboard</title>",
            f"<style>{report._STYLE}</style></head><body><h1>Leaderboard</h1>",
            f"<p class='meta'>{len(entries)} runs. Values with their 95% interval; Δ is each run minus "
-           f"<code>{html.escape(ref.run.name)}</code>, paired over the same examples.</p>",
+           f"<code>{html.escape(ref.label)}</code>, paired over the same examples.</p>",
            report._table(header, table)]
     extra = notes(entries) + [f"Not on the board: {n}" for n in skipped]
     out += [f"<p class='meta'>{html.escape(n)}</p>" for n in extra]
@@ -252,14 +290,14 @@ def html_page(entries: list[Entry], ref: Entry, keys: list[str], skipped: list[s
         task, metric = objective
         out.append(f"<h2>{html.escape(metric)} against each swept key</h2><div class='panels'>")
         for key in keys:
-            points = [(e.settings.get(key), e.results.tasks[task].metrics[metric].value, e.run.name) for e in entries
+            points = [(e.settings.get(key), e.results.tasks[task].metrics[metric].value, e.label) for e in entries
                       if task in e.results.tasks and metric in e.results.tasks[task].metrics
                       and e.results.tasks[task].metrics[metric].finite]
             out.append(key_panel(key, points, metric))
         out.append("</div>")
     out.append("<h2>Every metric, run by run</h2><div class='panels'>")
     for task, metric in _metrics(entries):
-        bars = [(e.run.name, e.results.tasks[task].metrics.get(metric)) for e in entries if task in e.results.tasks]
+        bars = [(e.label, e.results.tasks[task].metrics.get(metric)) for e in entries if task in e.results.tasks]
         out.append(report.bar_panel(metric, bars, width=max(220, 70 * len(bars))))
     out.append("</div></body></html>")
     return "\n".join(out)
@@ -268,7 +306,7 @@ def html_page(entries: list[Entry], ref: Entry, keys: list[str], skipped: list[s
 def write_leaderboard(paths: list[str], output_dir: Path, reference: str | None = None,
                       wandb_mode: str | None = "disabled") -> tuple[Path, Path]:
     entries, ref, keys = build(paths, reference)
-    skipped = not_scored(paths)
+    skipped = not_scored(paths, entries)
     md, page = (Path(output_dir) / name for name in FILES)
     io.write_text(md, markdown(entries, ref, keys, skipped))
     io.write_text(page, html_page(entries, ref, keys, skipped))
@@ -295,7 +333,7 @@ def log_to_wandb(entries: list[Entry], ref: Entry, keys: list[str], output_dir: 
     header, table = rows(entries, ref, keys)
     run = tracking.init(tracking.reachable_mode(mode), project="searchtune", name=f"leaderboard-{output_dir.name}",
                         directory=output_dir, job_type="leaderboard", group=group,
-                        config={"runs": [e.run.name for e in entries], "reference": ref.run.name})
+                        config={"runs": [e.label for e in entries], "reference": ref.label})
     run.log({"leaderboard": wandb.Table(columns=header, data=table)})
     artifact = wandb.Artifact(f"leaderboard-{run.id}", type="leaderboard")
     for name in FILES:

@@ -9,7 +9,9 @@ HELP = "rank runs and sweep trials: metrics with intervals, paired Δ against a 
 
 def add_arguments(parser) -> None:
     parser.add_argument("runs", nargs="+", metavar="RUN_OR_SWEEP", help="run folders and sweep folders (their trials)")
-    parser.add_argument("--reference", metavar="RUN", help="the run the paired Δ is taken against (default: the first)")
+    parser.add_argument("--reference", metavar="RUN",
+                        help="the run the paired Δ is taken against, by name or path (default: the first); where two "
+                             "runs given share a name, the board names them SWEEP/NAME and so does --reference")
     parser.add_argument("--output", metavar="DIR", type=Path,
                         help="where leaderboard.md and leaderboard.html go (default: the first folder given)")
     parser.add_argument("--wandb-mode", choices=("auto", "online", "offline", "disabled"), default="auto",

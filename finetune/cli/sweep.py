@@ -1,4 +1,5 @@
-"""`searchtune sweep SWEEP.yaml [--storage URL] [--trials N]`: run (or continue) a sweep's trials as training runs."""
+"""`searchtune sweep SWEEP.yaml [--storage URL] [--trials N] [--retry-failed]`: run (or continue) a sweep's trials as
+training runs."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ def add_arguments(parser) -> None:
                         help="Optuna storage URL shared by several workers, e.g. postgresql://USER@HOST/DB "
                              "(default: sqlite study.db in the sweep's output_dir)")
     parser.add_argument("--trials", type=int, metavar="N", help="run at most N trials in this worker, then stop")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="first queue again the trials of a grid or an ablation that failed (a rerun without it "
+                             "keeps them failed); once per failure, however many workers are given it")
 
 
 def run(args) -> int:
@@ -23,7 +27,7 @@ def run(args) -> int:
     if args.trials is not None and args.trials < 1:
         raise UserError(f"--trials {args.trials}: use a positive number")
     sweep = load_sweep(args.sweep)
-    summary = run_sweep(sweep, Path(args.sweep), args.storage, args.trials)
+    summary = run_sweep(sweep, Path(args.sweep), args.storage, args.trials, args.retry_failed)
     for t in summary["trials"]:
         value = "" if t["value"] is None else f" {sweep.objective.metric}={t['value']:.4g}"
         reason = f" - {t['fail_reason']}" if t["state"] == "FAIL" and t["fail_reason"] else ""

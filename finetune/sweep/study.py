@@ -11,12 +11,16 @@ GridSampler can, under concurrency). A sampler sweep asks the sampler for new tr
 A worker's heartbeat marks its trial alive; a trial whose worker died (kill -9, a lost machine) goes stale after
 GRACE_S, and `fail_stale_trials` re-enqueues it with the same name, so it continues in its run folder
 (train.resume=auto). SIGINT stops the trial's training (it checkpoints), marks it failed ("interrupted") and
-re-enqueues it the same way, so the store stays consistent and the same command continues.
+re-enqueues it the same way, so the store stays consistent and the same command continues. A trial that failed stays
+failed (its failure is the result); `--retry-failed` re-enqueues a grid's or an ablation's failed trials the same
+way, once, at start: under the setup lock on the embedded store; on a shared database (no lock there) two workers
+may both re-enqueue a trial, and the popped copy of a retry that an earlier copy already retries is dropped.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import fcntl
 import json
@@ -80,9 +84,12 @@ def _setup_lock(sweep: Sweep, url: str | None):
         yield
 
 
-def open_study(sweep: Sweep, name: str, url: str | None):
+def open_study(sweep: Sweep, name: str, url: str | None, retry_failed: bool = False):
     with _setup_lock(sweep, url):
-        return _open_study(sweep, name, url)
+        study, storage = _open_study(sweep, name, url)
+        if retry_failed:
+            requeue_failed(sweep, study)
+        return study, storage
 
 
 def _open_study(sweep: Sweep, name: str, url: str | None):
@@ -120,6 +127,29 @@ def _open_study(sweep: Sweep, name: str, url: str | None):
     return study, storage
 
 
+def requeue_failed(sweep: Sweep, study) -> list[str]:
+    """Enqueue again each fixed trial whose latest attempt failed; their names. A worker that comes after (under the
+    setup lock) finds those attempts waiting or running, not failed, and re-enqueues nothing."""
+    from optuna.trial import TrialState
+
+    latest = latest_attempts(study.get_trials(deepcopy=False))
+    names = [n for n, _ in sweep.fixed_trials() if n in latest and latest[n].state == TrialState.FAIL]
+    for n in names:
+        print(f"[searchtune] sweep {study.study_name}: trial {n} failed; queued again (--retry-failed)", flush=True)
+        _enqueue_again(study, latest[n])
+    return names
+
+
+def latest_attempts(trials) -> dict:
+    """Each trial name's latest attempt (a retry is a new Optuna trial of the same name), by trial number."""
+    latest = {}
+    for t in sorted(trials, key=lambda t: t.number):
+        # Unnamed: a draw over the sampler's budget; named and pruned: a duplicate retry (`_retried_already`).
+        if "name" in t.user_attrs and t.state.name != "PRUNED":
+            latest[t.user_attrs["name"]] = t
+    return latest
+
+
 def _wait_until_enqueued(study, timeout_s: float = 120) -> None:
     """Another worker created the study a moment ago and is enqueueing: wait for it rather than find nothing to do."""
     deadline = time.monotonic() + timeout_s
@@ -139,10 +169,24 @@ def pop_waiting(study, storage):
     for frozen in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
         try:
             if storage.set_trial_state_values(frozen._trial_id, state=TrialState.RUNNING):
-                return optuna.Trial(study, frozen._trial_id)
+                trial = optuna.Trial(study, frozen._trial_id)
+                if _retried_already(study, frozen):
+                    study.tell(trial, state=TrialState.PRUNED)
+                    continue
+                return trial
         except UpdateFinishedTrialError:
             continue
     return None
+
+
+def _retried_already(study, frozen) -> bool:
+    """Whether an earlier copy retries the same attempt: two workers given --retry-failed on a shared database (no
+    setup lock there) may both re-enqueue one failed trial; only the first copy runs. Earlier by the database's trial
+    id (its key) rather than the trial number, which Optuna counts at insert."""
+    history = frozen.system_attrs.get("retry_history")
+    return bool(history) and any(
+        t._trial_id < frozen._trial_id and (t.system_attrs.get("retry_history") or [None])[-1] == history[-1]
+        for t in study.get_trials(deepcopy=False))
 
 
 def next_trial(sweep: Sweep, study, storage):
@@ -256,6 +300,7 @@ def run_trial(sweep: Sweep, sweep_file: Path, study, storage, trial, group: str)
     log = sweep.folder() / "logs" / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
+        start = out.tell()  # a retry appends to the log: its failure reason is read from here on
         # Its own session: a Ctrl-C reaches the sweep only, which forwards exactly one SIGINT (a second would stop
         # training at once, without its checkpoint); and the trial gets SIGTERM if this worker dies (kill -9).
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
@@ -272,7 +317,7 @@ def run_trial(sweep: Sweep, sweep_file: Path, study, storage, trial, group: str)
         io.write_json(run_dir / TRIAL_FILE, {"sweep": str(sweep_file), "study": study.study_name, "name": name,
                                              "number": trial.number, "overrides": values})
     if code != 0:
-        return _fail(study, trial, f"searchtune train exited {code}{_exit_meaning(code)}: {_tail(log)}")
+        return _fail(study, trial, f"searchtune train exited {code}{_exit_meaning(code)}: {_tail(log, start)}")
     try:
         value = objective_value(sweep, run_dir)
     except UserError as e:
@@ -288,9 +333,9 @@ def _exit_meaning(code: int) -> str:
     return meanings.get(code, "")
 
 
-def _tail(log: Path) -> str:
-    """The last error line of the trial's log, the reason shown in the store."""
-    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+def _tail(log: Path, start: int = 0) -> str:
+    """The last error line of this attempt's output (the log from byte `start`), the reason shown in the store."""
+    lines = [ln for ln in log.read_bytes()[start:].decode(errors="replace").splitlines() if ln.strip()]
     errors = [ln for ln in lines if "error" in ln.lower()]
     return (errors or lines or ["(no output)"])[-1][-TAIL_CHARS:]
 
@@ -306,20 +351,33 @@ def _fail(study, trial, reason: str) -> str:
 
 
 def _retry_later(study, storage, trial, reason: str) -> None:
-    """Fail this attempt with its reason and enqueue the same trial again, as a stale trial is (fail_stale_trials)."""
-    from optuna.storages import RetryHeartbeatStaleTrialCallback
+    """Fail this attempt with its reason and enqueue the same trial again."""
     from optuna.trial import TrialState
 
-    RetryHeartbeatStaleTrialCallback()(study, storage.get_trial(trial._trial_id))  # copies the user attrs set so far
+    _enqueue_again(study, storage.get_trial(trial._trial_id))
     trial.set_user_attr("fail_reason", reason)
     study.tell(trial, state=TrialState.FAIL)
 
 
+def _enqueue_again(study, attempt) -> None:
+    """The same trial (name, overrides) waiting again, recorded as a retry of `attempt` (its number ends the copy's
+    retry_history) as fail_stale_trials enqueues a dead worker's trial; the attempt's failure reason stays with it."""
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+
+    attempt = copy.deepcopy(attempt)  # the callback appends to the attempt's own retry_history
+    attempt.user_attrs = {k: v for k, v in attempt.user_attrs.items() if k != "fail_reason"}
+    RetryHeartbeatStaleTrialCallback()(study, attempt)
+
+
 def run_sweep(sweep: Sweep, sweep_file: Path, storage_url_arg: str | None = None,
-              max_trials: int | None = None) -> dict:
-    """Run trials until none is left (or this worker ran `max_trials`); write the sweep's summary; return it."""
+              max_trials: int | None = None, retry_failed: bool = False) -> dict:
+    """Run trials until none is left (or this worker ran `max_trials`); write the sweep's summary; return it.
+    `retry_failed`: first enqueue again the grid's or ablation's trials that failed."""
+    if retry_failed and not sweep.fixed_trials():
+        raise UserError(f"--retry-failed: {sweep.output_dir} is a sampler sweep, whose failed draws count in its "
+                        "budget; only a grid's or an ablation's trials are retried (raise `trials` to draw more)")
     name = Path(sweep.output_dir).name
-    study, storage = open_study(sweep, name, storage_url_arg)
+    study, storage = open_study(sweep, name, storage_url_arg, retry_failed)
     ran = 0
     try:
         while max_trials is None or ran < max_trials:
@@ -337,10 +395,7 @@ def run_sweep(sweep: Sweep, sweep_file: Path, storage_url_arg: str | None = None
 
 def write_summary(sweep: Sweep, study) -> dict:
     """sweep.json in the sweep folder: every trial's latest attempt, its state, value and failure reason."""
-    latest = {}
-    for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
-        if "name" in t.user_attrs:  # not a draw over the sampler's budget
-            latest[t.user_attrs["name"]] = t
+    latest = latest_attempts(study.get_trials(deepcopy=False))
     summary = {
         "study": study.study_name, "strategy": sweep.strategy, "objective": sweep.objective.model_dump(),
         "trials": [{"name": n, "number": t.number, "state": t.state.name, "value": t.value,

@@ -1,5 +1,6 @@
 """The leaderboard: one row per run, swept keys, paired Δ against the reference (checked against hand-computed
-values), runs scored on other examples left unpaired, and the sweep folder standing for its trials."""
+values), runs scored on other examples left unpaired, the sweep folder standing for its trials, and two sweeps whose
+trials share a name kept apart as SWEEP/NAME."""
 
 from __future__ import annotations
 
@@ -83,9 +84,45 @@ def test_a_sweep_folder_stands_for_its_trials_with_their_swept_keys(tmp_path):
     assert entries[1].deltas[TASK]["exact_match"].value == 0
 
 
+def make_sweep(root: Path, name: str, trials: dict, failed: tuple = ()) -> Path:
+    """A sweep folder: `trials` (name -> learning rate) scored, `failed` in its sweep.json only."""
+    sweep = root / name
+    for trial, lr in trials.items():
+        make_run(sweep / "trials", trial, [1, 0], [0.5, 0.0], lr=lr,
+                 trial={"name": trial, "overrides": {"train.learning_rate": lr}})
+    summary = [{"name": t, "state": "COMPLETE"} for t in trials]
+    summary += [{"name": t, "state": "FAIL", "fail_reason": "killed, e.g. out of memory"} for t in failed]
+    (sweep / "sweep.json").write_text(json.dumps({"objective": {"task": TASK, "metric": "exact_match"},
+                                                  "trials": summary}))
+    return sweep
+
+
+def test_two_sweeps_with_a_trial_of_one_name_stay_apart_as_sweep_slash_trial(tmp_path):
+    a = make_sweep(tmp_path, "sweep-a", {"ref": 5e-4, "lr1e-4": 1e-4, "lr1e-3": 1e-3})
+    b = make_sweep(tmp_path, "sweep-b", {"ref": 5e-4}, failed=("lr1e-4",))
+    entries, reference, _ = leaderboard.build([str(a), str(b)], reference="sweep-b/ref")
+    # Only clashing names are qualified; the trial failed in sweep-b counts as a clash for sweep-a's lr1e-4.
+    assert [e.label for e in entries] == ["sweep-a/ref", "sweep-a/lr1e-4", "lr1e-3", "sweep-b/ref"]
+    assert reference is entries[3] and entries[0].deltas[TASK]["exact_match"].value == 0
+    with pytest.raises(UserError, match=r"^--reference ref: 2 runs given are named ref \(sweep-a/ref, sweep-b/ref\); "
+                                        r"name one of those$"):
+        leaderboard.build([str(a), str(b)], reference="ref")
+    # A bare name that is one run's on the board still works, as does a trial's path.
+    assert leaderboard.build([str(a), str(b)], reference="lr1e-4")[1].label == "sweep-a/lr1e-4"
+    assert leaderboard.build([str(a), str(b)], reference=str(b / "trials" / "ref"))[1].label == "sweep-b/ref"
+    md, page = leaderboard.write_leaderboard([str(a), str(b)], tmp_path / "out", reference="sweep-b/ref")
+    table = md.read_text()
+    assert "| sweep-a/ref | 0.0005 |" in table and "| sweep-b/ref (reference) | 0.0005 |" in table
+    assert "| lr1e-3 | 0.001 |" in table and "Δ exact_match vs sweep-b/ref" in table
+    assert "Not on the board: sweep-b/lr1e-4 (fail): killed, e.g. out of memory" in table
+    assert "sweep-a/ref" in page.read_text()
+
+
 def test_bad_inputs_are_one_line_errors(tmp_path):
     ref = make_run(tmp_path, "ref", [1], [0.5])
     with pytest.raises(UserError, match="neither a run folder"):
         leaderboard.build([str(tmp_path / "nothing")])
     with pytest.raises(UserError, match="--reference nope: not one of the runs given"):
         leaderboard.build([str(ref)], reference="nope")
+    with pytest.raises(UserError, match="are the same run; pass each run once"):
+        leaderboard.build([str(ref), str(ref)])

@@ -1,7 +1,8 @@
 """The study store without training: each trial's `searchtune train` is replaced by a small script that writes a
 run folder with eval results. Two worker processes on one embedded store never run a trial twice; a failing trial
-is marked failed with its reason and the sweep goes on; a worker killed mid-trial leaves it to the next run, which
-keeps the finished trials; SIGINT leaves the store consistent and the same command continues."""
+is marked failed with its reason and the sweep goes on, and is retried only with --retry-failed, once however many
+workers have it; a worker killed mid-trial leaves it to the next run, which keeps the finished trials; SIGINT leaves
+the store consistent and the same command continues."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from finetune import cli
 from finetune.core.errors import UserError
 from finetune.sweep import study as sweep_study
 from finetune.sweep.schema import load_sweep
@@ -31,6 +33,11 @@ if values.get("lora.r") == 13:
 hold = ledger.parent / f"hold-{out.name}"
 while hold.exists():  # the test holds this trial open
     time.sleep(0.1)
+fail = ledger.parent / f"fail-{out.name}"
+if fail.exists():  # the test fails this attempt, with the file's text as its error line (none when empty)
+    if fail.read_text():
+        print(f"searchtune: error: {fail.read_text()}", file=sys.stderr)
+    sys.exit(137)
 time.sleep(float(os.environ.get("FAKE_TRAIN_S", "0.2")))
 (out / "eval").mkdir(parents=True, exist_ok=True)
 (out / "recipe.yaml").write_text("output_dir: %s\n" % out)
@@ -66,12 +73,12 @@ def runs(ledger: Path) -> list[str]:
     return [line.split()[0] for line in ledger.read_text().splitlines()] if ledger.exists() else []
 
 
-def work(path: str) -> None:
-    sweep_study.run_sweep(load_sweep(path), Path(path))
+def work(path: str, retry_failed: bool = False) -> None:
+    sweep_study.run_sweep(load_sweep(path), Path(path), retry_failed=retry_failed)
 
 
-def start(path: Path) -> multiprocessing.Process:
-    process = multiprocessing.get_context("fork").Process(target=work, args=(str(path),))
+def start(path: Path, retry_failed: bool = False) -> multiprocessing.Process:
+    process = multiprocessing.get_context("fork").Process(target=work, args=(str(path), retry_failed))
     process.start()
     return process
 
@@ -127,6 +134,66 @@ def test_a_failing_trial_is_marked_failed_with_its_reason_and_the_sweep_goes_on(
         sweep_study.run_sweep(load_sweep(path), path)
 
 
+def test_failed_trials_are_retried_with_retry_failed_once_however_many_workers_have_it(setup, capsys):
+    tmp_path, ledger, sweep_file = setup
+    path = sweep_file("[1, 2, 3]")
+    (tmp_path / "fail-trial-000").write_text("out of memory")
+    (tmp_path / "fail-trial-002").write_text("out of memory")
+    summary = sweep_study.run_sweep(load_sweep(path), path)
+    assert [t["state"] for t in summary["trials"]] == ["FAIL", "COMPLETE", "FAIL"]
+    sweep_study.run_sweep(load_sweep(path), path)  # without the flag a failed trial stays failed
+    assert runs(ledger) == ["trial-000", "trial-001", "trial-002"]
+
+    # Two workers with the flag: each pops one retry (both held until both run, so both passed the re-queue).
+    (tmp_path / "fail-trial-000").unlink()
+    (tmp_path / "fail-trial-002").write_text("")  # fails again, printing nothing this time
+    for name in ("trial-000", "trial-002"):
+        (tmp_path / f"hold-{name}").write_text("")
+    workers = [start(path, retry_failed=True), start(path, retry_failed=True)]
+    deadline = time.monotonic() + 60
+    while len(runs(ledger)) < 5:
+        assert time.monotonic() < deadline and all(w.is_alive() for w in workers)
+        time.sleep(0.1)
+    for name in ("trial-000", "trial-002"):
+        (tmp_path / f"hold-{name}").unlink()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    assert sorted(runs(ledger)[3:]) == ["trial-000", "trial-002"], runs(ledger)  # each retried once
+    summary = sweep_study.run_sweep(load_sweep(path), path)
+    assert len(runs(ledger)) == 5  # a rerun without the flag runs nothing
+    assert [(t["state"], t["fail_reason"]) for t in summary["trials"][:2]] == [("COMPLETE", None)] * 2
+    # The reason is this attempt's (its log is appended to), not the first attempt's error line.
+    assert summary["trials"][2]["state"] == "FAIL" and summary["trials"][2]["fail_reason"] == (
+        "searchtune train exited 137 (killed, e.g. out of memory): (no output)")
+    study, _ = sweep_study.open_study(load_sweep(path), "sweep", None)
+    attempts = [t.user_attrs["name"] for t in study.get_trials()]
+    assert [attempts.count(f"trial-00{i}") for i in range(3)] == [2, 1, 2]  # no second copy of a retry
+
+    (tmp_path / "fail-trial-002").unlink()  # a new failure is retried again by the next command with the flag
+    capsys.readouterr()
+    assert cli.main(["sweep", str(path), "--retry-failed"]) == 0  # exit 0: every trial complete
+    assert runs(ledger)[5:] == ["trial-002"]
+    assert "sweep sweep: trial trial-002 failed; queued again (--retry-failed)" in capsys.readouterr().out
+
+
+def test_two_copies_of_one_retry_run_once(setup):
+    """On a shared database there is no setup lock: two workers given --retry-failed can both re-enqueue a failed
+    trial, and only the first copy runs."""
+    tmp_path, ledger, sweep_file = setup
+    path = sweep_file("[1]")
+    (tmp_path / "fail-trial-000").write_text("out of memory")
+    sweep_study.run_sweep(load_sweep(path), path)
+    (tmp_path / "fail-trial-000").unlink()
+    study, _ = sweep_study.open_study(load_sweep(path), "sweep", None)
+    failed = study.get_trials()[0]
+    sweep_study._enqueue_again(study, failed)
+    sweep_study._enqueue_again(study, failed)  # as a second worker that read the store at the same moment would
+    summary = sweep_study.run_sweep(load_sweep(path), path)
+    assert runs(ledger) == ["trial-000", "trial-000"]
+    assert [(t["state"], t["fail_reason"]) for t in summary["trials"]] == [("COMPLETE", None)]
+
+
 def wait_for_run(ledger, name: str) -> None:
     deadline = time.monotonic() + 60
     while name not in runs(ledger):
@@ -171,3 +238,11 @@ def test_a_bad_storage_url_is_one_line(setup):
     path = sweep_file("[1]")
     with pytest.raises(UserError, match="--storage nosuch://x: cannot open the study store"):
         sweep_study.run_sweep(load_sweep(path), path, "nosuch://x")
+
+
+def test_retry_failed_on_a_sampler_sweep_is_one_line(setup):
+    tmp_path, _, sweep_file = setup
+    path = sweep_file("{low: 1, high: 50, type: int}", "strategy: sampler\nsampler: random\ntrials: 2")
+    with pytest.raises(UserError, match="--retry-failed: .* is a sampler sweep"):
+        sweep_study.run_sweep(load_sweep(path), path, retry_failed=True)
+    assert not (tmp_path / "sweep" / "study.db").exists()  # refused before the store is opened
