@@ -6,13 +6,15 @@ process tree on this machine.
     python scripts/bench_serve.py --run RUN [--engines transformers,llama.cpp] [--n 200] [--clients 1,4,16]
                                   [--threads 2] [--output bench_serve.json] [--limit N] [--dry-run]
 
-The llama.cpp engine serves the run's q8_0 GGUF export, made first (untimed) when missing. Each engine gets its own
-server subprocess (`python -m finetune.cli serve RUN --engine E --port 0`, cache off so
-no request is a cache hit). Per engine: p50/p95/p99 latency of one request at a time over the N conversations,
-throughput (requests/s) with 1, 4 and 16 concurrent clients over the same conversations, the server's peak RSS
-(VmHWM), and BLEU (sacrebleu, evals.metrics) and exact agreement of its rewrites against the transformers
-engine's, which is what the eval scores. Ratios are against transformers. Run it alone on the machine: another
-process on the CPU skews every figure. --dry-run checks the inputs and prints the plan without starting a server.
+The llama.cpp and ctranslate2 engines serve the run's q8_0 GGUF and int8 CTranslate2 exports, each made first
+(untimed) when missing. Each engine gets its own server subprocess (`python -m finetune.cli serve RUN --engine E
+--port 0`, cache off so no request is a cache hit). Per engine: p50/p95/p99 latency of one request at a time over
+the N conversations,
+throughput (requests/s) with 1, 4 and 16 concurrent clients over the same conversations (1 client is the latency
+pass), the server's peak RSS (VmHWM), and BLEU (sacrebleu, evals.metrics) and exact agreement of its rewrites
+against the transformers engine's, which is what the eval scores. Ratios are against transformers. Run it alone on
+the machine: another process on the CPU skews every figure. --dry-run checks the inputs and prints the plan without
+starting a server.
 """
 
 from __future__ import annotations
@@ -116,12 +118,14 @@ def canard_records(data: str | None, n: int) -> list[dict]:
 
 
 def export_commands(run: str, engines: list[str]) -> list[list[str]]:
-    """The GGUF export the llama.cpp engine serves (RUN/export/gguf-q8_0), when it is not there yet."""
+    """The exports the engines serve (engines.ENGINE_EXPORTS: llama.cpp's RUN/export/gguf-q8_0, ctranslate2's
+    RUN/export/ct2-int8) that are not there yet."""
     from finetune.core.run import EXPORT_SETTINGS_FILE, RunFolder
+    from finetune.serving.engines import ENGINE_EXPORTS
 
-    if "llama.cpp" not in engines or (RunFolder(run).export_dir() / EXPORT_SETTINGS_FILE).is_file():
-        return []
-    return [[sys.executable, "-m", "finetune.cli", "export", str(run), "--format", "gguf", "--quant", "q8_0"]]
+    wanted = [ENGINE_EXPORTS[e] for e in engines if e in ENGINE_EXPORTS]
+    return [[sys.executable, "-m", "finetune.cli", "export", str(run), "--format", fmt, "--quant", quant]
+            for fmt, quant in wanted if not (RunFolder(run).export_dir(fmt, quant) / EXPORT_SETTINGS_FILE).is_file()]
 
 
 def serve_command(run: str, engine: str, threads: int | None) -> list[str]:
@@ -189,11 +193,16 @@ def measure(server: Server, records: list[dict], clients: list[int]) -> dict:
     session = requests.Session()
     for record in records[:3]:  # warm-up: first-call allocations, thread pools
         rewrite(session, server.url, record)
+    start = time.perf_counter()
     timed = [rewrite(session, server.url, r) for r in records]
+    sequential_s = time.perf_counter() - start
     seconds = np.array([t for t, _ in timed])
     out = {"latency_ms": {f"p{q}": float(np.percentile(seconds, q) * 1000) for q in (50, 95, 99)},
            "outputs": [text for _, text in timed], "throughput_rps": {}}
     for c in clients:
+        if c == 1:  # one client is the latency pass itself: the same requests, one at a time
+            out["throughput_rps"]["1"] = len(records) / sequential_s
+            continue
         local = threading.local()
 
         def one(record):

@@ -5,10 +5,12 @@
     python scripts/bench_vllm.py --model BASE --adapter RUN/adapter [--n 1000] [--clients 1,16,64]
                                  [--max-tokens 48] [--output bench-vllm.json] [--dry-run]
 
-Prompts are searchtune's training prompts (finetune.core.prompts.fit_prompt through the base's chat template) of the
-first --n CANARD dev conversations (--data), or of the bundled query-rewrite held-out set, cycled, when the data root
-is not on that machine. Greedy, as the eval decodes. Needs vllm and a GPU; --dry-run prints the vLLM arguments and
-the server command without importing vllm.
+Prompts are the run's own (RUN is the adapter's folder), built as searchtune's engines build them
+(finetune.serving.engines.prompt_parts: the run's instruction and prompt budget, its tokenizer's chat template), of
+the first --n CANARD dev conversations (--data), or of the bundled query-rewrite held-out set, cycled, when the data
+root is not on that machine. Greedy, as the eval decodes. The offline engine's GPU memory is released before the
+server starts. Needs vllm and a GPU; --dry-run prints the vLLM arguments and the server command without importing
+vllm.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1000, help="prompts (default 1000)")
     parser.add_argument("--clients", default="1,16,64", help="concurrent clients against the server")
     parser.add_argument("--max-tokens", type=int, default=48)
-    parser.add_argument("--max-length", type=int, default=512, help="the recipe's data.max_length")
+    parser.add_argument("--max-length", type=int, help="vLLM's max_model_len (default: the run's data.max_length)")
     parser.add_argument("--port", type=int, default=8011)
     parser.add_argument("--output", default="bench-vllm.json")
     parser.add_argument("--dry-run", action="store_true", help="print the vLLM arguments and server command only")
@@ -59,10 +61,9 @@ def serve_command(model: str, adapter: str, max_length: int, port: int) -> list[
             "--max-model-len", str(max_length), "--enable-prefix-caching"]
 
 
-def prompts(model: str, data: str | None, n: int, max_length: int, max_tokens: int) -> list[str]:
+def prompts(spec, tokenizer, data: str | None, n: int) -> list[str]:
+    """The first n conversations' prompts, `spec.render(tokenizer, record)` as the engines render them, cycled."""
     from evals.registry import SOURCES, resolve_path
-    from finetune.core.models import load_tokenizer
-    from finetune.core.prompts import fit_prompt
 
     path = Path(data) if data else resolve_path("canard")
     if path.is_file():
@@ -70,21 +71,31 @@ def prompts(model: str, data: str | None, n: int, max_length: int, max_tokens: i
     else:
         path, convert = resolve_path("qr_sample"), SOURCES["qr_sample"].convert
     rows = [convert(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()[:n] if line.strip()]
-    tokenizer = load_tokenizer(model)
-    texts = [fit_prompt(tokenizer, "query_rewrite", {"history": r["history"], "query": r["query"]},
-                        max_length - max_tokens).text for r in rows]
+    texts = [spec.render(tokenizer, {"history": r["history"], "query": r["query"]}) for r in rows]
     return [texts[i % len(texts)] for i in range(n)]
 
 
 def bench(args) -> int:
+    from finetune.core.prompts import PromptSpec
+    from finetune.serving.engines import prompt_parts, run_model
+
     if not Path(args.adapter, "adapter_config.json").is_file():
         raise UserError(f"--adapter {args.adapter}: no adapter_config.json; point at RUN/adapter")
+    run, recipe = run_model(Path(args.adapter).parent)
+    if recipe.data.task != "query_rewrite":
+        raise UserError(f"--adapter {args.adapter}: a {recipe.data.task} run; the benchmark's prompts are "
+                        "conversations, so point at a query_rewrite run's adapter")
+    budget = PromptSpec.of(recipe).budget
+    args.max_length = args.max_length or recipe.data.max_length
+    if budget + args.max_tokens > args.max_length:
+        raise UserError(f"--max-length {args.max_length}: the run's prompts take up to {budget} tokens, so "
+                        f"--max-tokens {args.max_tokens} needs at least {budget + args.max_tokens}; raise it")
     clients = [int(c) for c in args.clients.split(",")]
     print("LLM(", json.dumps(llm_kwargs(args.model, args.adapter, args.max_length)), ")")
     print("server:", " ".join(serve_command(args.model, args.adapter, args.max_length, args.port)))
     if args.dry_run:
         return 0
-    texts = prompts(args.model, args.data, args.n, args.max_length, args.max_tokens)
+    texts = prompts(*prompt_parts(run, recipe), args.data, args.n)
     report = {"n": len(texts), "offline": offline(args, texts), "server": served(args, texts, clients)}
     Path(args.output).write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
@@ -96,15 +107,32 @@ def offline(args, texts: list[str]) -> dict:
     from vllm.lora.request import LoRARequest
 
     llm = LLM(**llm_kwargs(args.model, args.adapter, args.max_length))
-    params = SamplingParams(temperature=0.0, max_tokens=args.max_tokens)
-    lora = LoRARequest("tuned", 1, args.adapter)
-    llm.generate(texts[:8], params, lora_request=lora)  # warm-up: CUDA graphs, the adapter's first load
-    start = time.perf_counter()
-    outs = llm.generate(texts, params, lora_request=lora)
-    seconds = time.perf_counter() - start
-    tokens = sum(len(o.outputs[0].token_ids) for o in outs)
-    del llm
+    try:
+        params = SamplingParams(temperature=0.0, max_tokens=args.max_tokens)
+        lora = LoRARequest("tuned", 1, args.adapter)
+        llm.generate(texts[:8], params, lora_request=lora)  # warm-up: CUDA graphs, the adapter's first load
+        start = time.perf_counter()
+        outs = llm.generate(texts, params, lora_request=lora)
+        seconds = time.perf_counter() - start
+        tokens = sum(len(o.outputs[0].token_ids) for o in outs)
+    finally:
+        # `vllm serve` comes next on the same GPU: the engine's memory goes now, not when Python gets round to it.
+        del llm
+        free_gpu()
     return {"seconds": seconds, "prompts_per_s": len(texts) / seconds, "output_tokens_per_s": tokens / seconds}
+
+
+def free_gpu() -> None:
+    """After the last reference to the LLM is gone: its engine collected, then vLLM's own clean-up (the one its tests
+    and maintainers use: distributed state destroyed) and the CUDA cache emptied."""
+    import gc
+
+    import torch
+    from vllm.distributed import cleanup_dist_env_and_memory
+
+    gc.collect()
+    cleanup_dist_env_and_memory()
+    torch.cuda.empty_cache()
 
 
 def served(args, texts: list[str], clients: list[int]) -> dict:

@@ -27,6 +27,15 @@ def run_dir_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder (a recipe's output_dir)")
 
 
+def engine_argument(parser: argparse.ArgumentParser) -> None:
+    """--engine for serve, predict and chat, from the one list of engines (checked by open_engine)."""
+    from finetune.serving.engines import ENGINE_EXPORTS, ENGINES  # no library imported: --help stays light
+
+    parser.add_argument("--engine", default="transformers", metavar="|".join(ENGINES),
+                        help=f"the inference engine (default transformers); {' and '.join(ENGINE_EXPORTS)} serve the "
+                             "run's export (`searchtune export`), written on first use")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="searchtune", description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('searchtune')}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from finetune.cli import run_dir_argument
+from finetune.cli import engine_argument, run_dir_argument
 from finetune.cli import train as launching
 
 HELP = "rewrite or summarize every row of a JSONL, CSV or Parquet file with a trained run"
@@ -25,7 +25,7 @@ def add_arguments(parser) -> None:
                         help="map task fields to the file's columns, as a recipe source's `columns` "
                              "(e.g. query=utterance history=context; rewrite=NAME or summary=NAME names the output "
                              "column)")
-    parser.add_argument("--engine", default="transformers", help="inference engine (default: transformers)")
+    engine_argument(parser)
     parser.add_argument("--base", action="store_true", help="predict with the base model, without the adapter")
     parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="rows per generation batch")
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N rows")
@@ -44,25 +44,26 @@ def run(args) -> int:
     from finetune.cli.export import open_run_engine
     from finetune.core.errors import UserError
     from finetune.serving import predict
-    from finetune.serving.engines import run_model
+    from finetune.serving.engines import decoding_for, prompt_parts, run_model
 
     for flag, value in (("--batch-size", args.batch_size), ("--limit", args.limit),
                         ("--max-new-tokens", args.max_new_tokens)):
         if value is not None and value < 1:
             raise UserError(f"{flag} {value}: use a positive number")
     # Everything is checked before a launch or a model load, so a bad input fails in a second.
-    recipe = run_model(Path(args.run_dir))[1]
+    folder, recipe = run_model(Path(args.run_dir))
     task = recipe.data.task
-    decoding = predict.decoding_for(task, args.max_new_tokens or recipe.eval.decoding.max_new_tokens)
+    decoding = decoding_for(recipe, args.max_new_tokens)
     table = predict.read_table(args.input, task, predict.parse_columns(args.columns, task), args.limit)
     output_format = predict.check_output(args.output, args.overwrite, args.input)
+    texts = predict.prompts_for(table, *prompt_parts(folder, recipe))  # the tokenizer alone: a row too long fails here
     if args.num_processes is not None or args.accelerate_config:
         return launch(args)
 
     rank, world, barrier = predict.process_group()
     engine = open_run_engine(Path(args.run_dir), args.engine, base=args.base)
     try:
-        counts = predict.predict(engine, table, args.output, output_format,
+        counts = predict.predict(engine, table, texts, args.output, output_format,
                                  decoding, args.batch_size, rank, world, barrier)
     finally:
         engine.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from finetune.cli import run_dir_argument
+from finetune.cli import engine_argument, run_dir_argument
 
 HELP = "serve a run over HTTP: the OpenAI API, /v1/rewrite, /v1/summarize and a playground page at /"
 API_KEY_ENV = "SEARCHTUNE_API_KEY"
@@ -12,8 +12,7 @@ API_KEY_ENV = "SEARCHTUNE_API_KEY"
 
 def add_arguments(parser) -> None:
     run_dir_argument(parser)
-    parser.add_argument("--engine", default="transformers", metavar="transformers|llama.cpp",
-                        help="the inference engine (default transformers)")
+    engine_argument(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--base", action="store_true",

@@ -86,7 +86,8 @@ class Locator:
             corpus = Corpus([str(i) for i in range(n)], [p.text for p in self.passages])
             self._searcher = searcher(self.retriever, corpus)
         ranked = [int(pid) for pid in self._searcher.search([query], k=n)[0]]
-        return ranked + [i for i in range(n) if i not in set(ranked)]  # passages sharing no term, in order
+        found = set(ranked)
+        return ranked + [i for i in range(n) if i not in found]  # passages sharing no term, in order
 
     def locate(self, query: str | None) -> Located:
         """The kept passages for a query (None: a general one), in transcript order, within the word budget. A

@@ -1,8 +1,9 @@
-"""`searchtune export RUN --format gguf`: the merged model in llama.cpp's GGUF, with the prompt settings beside it.
+"""`searchtune export RUN --format gguf|ct2`: the merged model in an engine's format, the prompt settings beside it.
 
-The run's adapter is merged into its base in fp32 (finetune.publish.merge), converted with llama.cpp's own
-`convert_hf_to_gguf.py` (from the sdist of the pinned llama-cpp-python, unpacked once into the searchtune cache),
-then quantized by llama.cpp's `llama_model_quantize` when a k-quant is asked for. Beside the weights go the tokenizer
+The run's adapter is merged into its base in fp32 (finetune.publish.merge), then converted: for llama.cpp (gguf) with
+llama.cpp's own `convert_hf_to_gguf.py` (from the sdist of the pinned llama-cpp-python, unpacked once into the
+searchtune cache), then quantized by llama.cpp's `llama_model_quantize` when a k-quant is asked for; for CTranslate2
+(ct2) with its own `TransformersConverter`, which quantizes as it writes. Beside the weights go the tokenizer
 files training used and `searchtune-export.json`: the chat template, instruction, prompt budget, decoding, task,
 source run and hashes, so a client renders the exact training prompt (finetune.core.prompts.fit_prompt) and decodes
 as the eval does. The whole folder is staged and renamed into place (finetune.core.io.staged_dir).
@@ -26,9 +27,9 @@ from finetune.core.run import EXPORT_SETTINGS_FILE, RunFolder
 logger = logging.getLogger("searchtune.export")
 
 LLAMA_CPP_PYTHON = "0.3.36"  # the pinned llama-cpp-python; its sdist carries the converter of the same llama.cpp
-FORMATS = ("gguf",)
-QUANTS = ("q8_0", "q4_k_m", "f16", "f32")
-GGUF_NAME = "model.gguf"
+# Each format's weight types, its default first (`--quant` omitted).
+FORMATS = {"gguf": ("q8_0", "q4_k_m", "f16", "f32"), "ct2": ("int8", "int8_float32", "float32")}
+WEIGHTS_FILE = {"gguf": "model.gguf", "ct2": "model.bin"}  # the file the settings' sha256 covers
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")
 # What convert_hf_to_gguf writes directly; the rest goes through llama.cpp's quantizer from f32.
 _CONVERTER_TYPES = {"q8_0", "f16", "f32"}
@@ -79,7 +80,19 @@ def _quantize(src: Path, dst: Path, quant: str) -> None:
         raise UserError(f"llama.cpp could not quantize {src} to {quant}")
 
 
-def export_settings(run: RunFolder, tokenizer, quant: str, gguf: Path) -> dict:
+def _convert_ct2(merged: Path, staged: Path, quant: str) -> None:
+    from ctranslate2.converters import TransformersConverter
+
+    out = merged.with_name("ct2")  # the converter writes a folder that must not exist yet; staged already does
+    try:
+        TransformersConverter(str(merged)).convert(str(out), quantization=quant)
+    except (NotImplementedError, ValueError) as e:  # what it raises for a model it cannot convert
+        raise UserError(f"CTranslate2's converter failed on {merged}: {(str(e).strip().splitlines() or [repr(e)])[0]}")
+    for path in out.iterdir():
+        os.replace(path, staged / path.name)
+
+
+def export_settings(run: RunFolder, tokenizer, fmt: str, quant: str, weights: Path) -> dict:
     """What a client needs to reproduce the training prompt and the eval's decoding from the export alone."""
     from finetune.core.prompts import DEFAULT_INSTRUCTIONS, MAX_NEW_TOKENS, STOP, PromptSpec
 
@@ -88,7 +101,7 @@ def export_settings(run: RunFolder, tokenizer, quant: str, gguf: Path) -> dict:
     spec = PromptSpec.of(recipe)
     adapter = run.adapter_dir / "adapter_model.safetensors"
     return {
-        "format": "gguf", "quant": quant, "file": gguf.name, "sha256": io.file_sha256(gguf),
+        "format": fmt, "quant": quant, "file": weights.name, "sha256": io.file_sha256(weights),
         "task": data.task,
         "prompt": {
             "builder": "finetune.core.prompts.fit_prompt",
@@ -107,13 +120,15 @@ def export_settings(run: RunFolder, tokenizer, quant: str, gguf: Path) -> dict:
     }
 
 
-def export_run(run_dir: str | Path, fmt: str = "gguf", quant: str = "q8_0", output: str | Path | None = None,
+def export_run(run_dir: str | Path, fmt: str = "gguf", quant: str | None = None, output: str | Path | None = None,
                pre_tokenizer: str | None = None) -> Path:
-    """Write the run's merged model as `fmt` with its prompt settings to `output` (default RUN/export/gguf-QUANT)."""
+    """Write the run's merged model as `fmt` with its prompt settings to `output` (default RUN/export/FMT-QUANT);
+    `quant` defaults to the format's first (gguf q8_0, ct2 int8)."""
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt}: not one of {', '.join(FORMATS)}")
-    if quant not in QUANTS:
-        raise UserError(f"--quant {quant}: not one of {', '.join(QUANTS)}")
+    quant = quant or FORMATS[fmt][0]
+    if quant not in FORMATS[fmt]:
+        raise UserError(f"--quant {quant}: not one of {', '.join(FORMATS[fmt])} for --format {fmt}")
     run = RunFolder.finished(run_dir)
     if run.recipe() is None:
         raise UserError(f"{run.recipe_file}: missing; point at the output_dir of a `searchtune train` run")
@@ -127,14 +142,16 @@ def export_run(run_dir: str | Path, fmt: str = "gguf", quant: str = "q8_0", outp
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.exists() else None) as tmp, \
             io.staged_dir(out) as staged:
         merged = merge_run(run.path, Path(tmp) / "merged", "fp32")
-        gguf = staged / GGUF_NAME
-        if quant in _CONVERTER_TYPES:
-            _convert(merged, gguf, quant, pre_tokenizer)
+        weights = staged / WEIGHTS_FILE[fmt]
+        if fmt == "ct2":
+            _convert_ct2(merged, staged, quant)
+        elif quant in _CONVERTER_TYPES:
+            _convert(merged, weights, quant, pre_tokenizer)
         else:
             _convert(merged, Path(tmp) / "f32.gguf", "f32", pre_tokenizer)
-            _quantize(Path(tmp) / "f32.gguf", gguf, quant)
+            _quantize(Path(tmp) / "f32.gguf", weights, quant)
         tokenizer = AutoTokenizer.from_pretrained(str(merged))
         tokenizer.save_pretrained(str(staged / "tokenizer"))
-        io.write_json(staged / EXPORT_SETTINGS_FILE, export_settings(run, tokenizer, quant, gguf))
-    logger.info("exported %s (%s) to %s", run.name, quant, out)
+        io.write_json(staged / EXPORT_SETTINGS_FILE, export_settings(run, tokenizer, fmt, quant, weights))
+    logger.info("exported %s (%s %s) to %s", run.name, fmt, quant, out)
     return out

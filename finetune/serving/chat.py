@@ -5,13 +5,16 @@ conversations, then joins the history. summarize: a document of one or more line
 optional focus query (an empty line: none). Commands: /reset starts over, /quit (or end of input) leaves, /help.
 
 It reads lines from any stream, so piped input works as typed input does; the prompts (`you>`) appear only on a
-terminal, so piped output holds the predictions alone.
+terminal, so piped output holds the predictions alone. A turn that cannot be predicted (e.g. too long for the run's
+prompt budget) gets its one-line error on stderr and is left out of the conversation; the session goes on.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import Callable, TextIO
+
+from finetune.core.errors import UserError, report
 
 HELP_TEXT = {
     "query_rewrite": "Type the conversation one turn per line; each turn is rewritten given the earlier ones. "
@@ -37,11 +40,17 @@ class Session:
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
-    def show(self, record: dict) -> None:
-        """Each engine's prediction of a record, labelled (`tuned`, `base`)."""
-        for label, engine in self.engines.items():
-            text = engine.generate([engine.prompt(record)], self.decoding)[0].strip()
-            self.say(f"{label.rjust(self.width)}: {text}")
+    def show(self, record: dict) -> bool:
+        """Each engine's prediction of a record, labelled (`tuned`, `base`); False, after the one-line error, when the
+        record cannot be predicted."""
+        try:
+            for label, engine in self.engines.items():
+                text = engine.generate([engine.prompt(record)], self.decoding)[0].strip()
+                self.say(f"{label.rjust(self.width)}: {text}")
+        except UserError as e:
+            report(e)
+            return False
+        return True
 
     def _command(self, line: str) -> str | None:
         """The command a line is (`reset`, `quit`), after `/help` or an unknown command is answered; None for text."""
@@ -64,8 +73,8 @@ class Session:
                 self.say("(new conversation)")
             if command or not line.strip():
                 continue
-            self.show({"history": list(history), "query": line.strip()})
-            history.append(line.strip())
+            if self.show({"history": list(history), "query": line.strip()}):
+                history.append(line.strip())
 
     def _summarize_loop(self) -> None:
         lines: list[str] = []

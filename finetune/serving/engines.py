@@ -6,6 +6,8 @@ eval's prediction for the same record. `transformers` is the reference path (fp3
 model the eval scores. `llama.cpp` runs the run's GGUF export (`searchtune export RUN --format gguf`, under
 RUN/export/) on CPU threads, greedy; it is fed the token ids the run's HF tokenizer gives for the rendered prompt, so
 its input is the training prompt token for token whatever llama.cpp's own tokenizer would make of the text.
+`ctranslate2` runs the run's CTranslate2 export (`searchtune export RUN --format ct2`, int8 by default) the same way:
+fed the HF tokenizer's tokens for those ids, greedy, a batch at a time.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from pathlib import Path
 from typing import Protocol
 
 from finetune.core.errors import UserError
-from finetune.core.prompts import PromptSpec
+from finetune.core.prompts import MAX_NEW_TOKENS, STOP, PromptSpec
 from finetune.core.run import RunFolder
 
 # The longest answer a request may ask for (the server refuses more).
 MAX_ANSWER_TOKENS = 1024
-ENGINES = ("transformers", "llama.cpp")
+ENGINES = ("transformers", "llama.cpp", "ctranslate2")
+# The export (format, quant) an engine serves, under RunFolder.export_dir; `searchtune export` writes it.
+ENGINE_EXPORTS = {"llama.cpp": ("gguf", "q8_0"), "ctranslate2": ("ct2", "int8")}
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,18 @@ class Decoding:
     stop: tuple[str, ...] = ()
 
 
+def decoding_for(recipe, max_new_tokens: int | None = None) -> Decoding:
+    """A run's decoding outside lm-eval (predict, chat, serve): the eval's stop strings and its longest answer, which is
+    `max_new_tokens` when given, else the recipe's eval.decoding.max_new_tokens, else the eval task's."""
+    longest = max_new_tokens or recipe.eval.decoding.max_new_tokens or MAX_NEW_TOKENS[recipe.data.task]
+    return Decoding(max_new_tokens=longest, stop=STOP)
+
+
 class Engine(Protocol):
     name: str  # "transformers", ...
     model: str  # the id /v1/models lists
     task: str  # the run's data.task
+    decoding: Decoding  # the run's (decoding_for): what a request that sets nothing decodes with
 
     def prompt(self, record: dict) -> str: ...
 
@@ -65,6 +77,38 @@ def run_tokenizer(run: RunFolder, checkpoint: str):
     return tokenizer
 
 
+def read_export(run: RunFolder, engine: str, quant: str, base: bool) -> tuple[Path, dict]:
+    """The export folder `engine` serves and its settings, or a one-line error naming the command that writes it."""
+    import json
+
+    from finetune.core.run import EXPORT_SETTINGS_FILE
+
+    if base:
+        raise UserError(f"--engine {engine}: serves the tuned export only; use --engine transformers for the base")
+    fmt = ENGINE_EXPORTS[engine][0]
+    folder = run.export_dir(fmt, quant)
+    if not (folder / EXPORT_SETTINGS_FILE).is_file():
+        raise UserError(f"{folder}: no {fmt.upper()} export; run "
+                        f"`searchtune export {run.path} --format {fmt} --quant {quant}`")
+    return folder, json.loads((folder / EXPORT_SETTINGS_FILE).read_text(encoding="utf-8"))
+
+
+def eos_ids(tokenizer, generation_config) -> list[int]:
+    """The ids that end an answer: the tokenizer's EOS and the model's generation config's (one id or a list)."""
+    ids = {tokenizer.eos_token_id}
+    configured = getattr(generation_config, "eos_token_id", None)
+    ids.update(configured if isinstance(configured, list) else [configured])
+    return sorted(i for i in ids if i is not None)
+
+
+def prompt_parts(run: RunFolder, recipe) -> tuple[PromptSpec, object]:
+    """What every engine builds its prompts from, `spec.render(tokenizer, record)`: the run's PromptSpec and its
+    tokenizer. No model loads, so a caller can check its prompts first."""
+    from finetune.core.models import local_checkpoint
+
+    return PromptSpec.of(recipe), run_tokenizer(run, local_checkpoint(recipe.model.name, recipe.model.gguf_file))
+
+
 class TransformersEngine:
     """The run's base model with its LoRA adapter (or without, `base=True`), fp32 on CPU, with the
     eval's (default) attention, so it generates what `searchtune eval` scored."""
@@ -80,9 +124,9 @@ class TransformersEngine:
             torch.set_num_threads(threads)
         self.task = recipe.data.task
         self.model = f"{run.name}-base" if base else run.name
-        self.spec = PromptSpec.of(recipe)
+        self.decoding = decoding_for(recipe)
+        self.spec, self.tokenizer = prompt_parts(run, recipe)
         checkpoint = local_checkpoint(recipe.model.name, recipe.model.gguf_file)
-        self.tokenizer = run_tokenizer(run, checkpoint)
         cuda = torch.cuda.is_available()
         dtype = recipe.model.dtype if cuda else "float32"
         model = load_base_model(checkpoint, dtype, recipe.model.load_in_4bit and cuda,
@@ -120,10 +164,7 @@ class TransformersEngine:
         return [_cut(text, decoding.stop) for text in texts]
 
     def _eos_ids(self) -> list[int]:
-        ids = {self.tokenizer.eos_token_id}
-        configured = getattr(getattr(self.net, "generation_config", None), "eos_token_id", None)
-        ids.update(configured if isinstance(configured, list) else [configured])
-        return sorted(i for i in ids if i is not None)
+        return eos_ids(self.tokenizer, getattr(self.net, "generation_config", None))
 
     def close(self) -> None:
         self.net = None
@@ -138,25 +179,16 @@ class LlamaCppEngine:
     name = "llama.cpp"
 
     def __init__(self, run: RunFolder, recipe, *, base: bool = False, threads: int | None = None,
-                 quant: str = "q8_0"):
-        import json
+                 quant: str = ENGINE_EXPORTS["llama.cpp"][1]):
         import os
 
-        from finetune.core.models import local_checkpoint
-        from finetune.core.run import EXPORT_SETTINGS_FILE
-
-        if base:
-            raise UserError("--engine llama.cpp: serves the tuned export only; use --engine transformers for the base")
-        folder = run.export_dir("gguf", quant)
-        if not (folder / EXPORT_SETTINGS_FILE).is_file():
-            raise UserError(f"{folder}: no GGUF export; run `searchtune export {run.path} --format gguf --quant {quant}`")
+        folder, self.settings = read_export(run, self.name, quant, base)
         from llama_cpp import Llama
 
         self.task = recipe.data.task
         self.model = run.name
-        self.spec = PromptSpec.of(recipe)
-        self.tokenizer = run_tokenizer(run, local_checkpoint(recipe.model.name, recipe.model.gguf_file))
-        self.settings = json.loads((folder / EXPORT_SETTINGS_FILE).read_text(encoding="utf-8"))
+        self.decoding = decoding_for(recipe)
+        self.spec, self.tokenizer = prompt_parts(run, recipe)
         threads = threads or os.cpu_count() or 1
         # Room for the longest prompt the budget allows and the longest answer a request may ask for.
         self.net = Llama(str(folder / self.settings["file"]), n_ctx=(self.spec.budget or 2048) + MAX_ANSWER_TOKENS,
@@ -191,6 +223,66 @@ class LlamaCppEngine:
         self.net = None
 
 
+class CTranslate2Engine:
+    """The run's merged CTranslate2 export (default int8) on CPU threads, a batch per generate_batch call."""
+
+    name = "ctranslate2"
+
+    def __init__(self, run: RunFolder, recipe, *, base: bool = False, threads: int | None = None,
+                 quant: str = ENGINE_EXPORTS["ctranslate2"][1]):
+        import os
+
+        from finetune.core.models import local_checkpoint
+
+        folder, self.settings = read_export(run, self.name, quant, base)
+        import ctranslate2
+
+        self.task = recipe.data.task
+        self.model = run.name
+        self.decoding = decoding_for(recipe)
+        self.spec, self.tokenizer = prompt_parts(run, recipe)
+        # The base's generation config, which the transformers engine reads too: its EOS ids end an answer here.
+        self._eos = eos_ids(self.tokenizer, _generation_config(local_checkpoint(recipe.model.name,
+                                                                                recipe.model.gguf_file)))
+        # Computed in the type the export holds (settings' quant), so a float32 export runs in float32 wherever it lies.
+        self.net = ctranslate2.Generator(str(folder), device="cpu", compute_type=self.settings["quant"],
+                                         intra_threads=threads or os.cpu_count() or 1)
+        self._plain = not getattr(self.tokenizer, "chat_template", None)
+
+    def prompt(self, record: dict) -> str:
+        return self.spec.render(self.tokenizer, record)
+
+    def generate(self, prompts: list[str], decoding: Decoding) -> list[str]:
+        if not prompts:
+            return []
+        sample = decoding.temperature > 0
+        # CTranslate2 takes token strings: the HF tokenizer's for its ids of the prompt (the export's vocabulary is
+        # the HF vocabulary in id order), so the model sees the training prompt token for token.
+        tokens = [self.tokenizer.convert_ids_to_tokens(self.tokenizer(p, add_special_tokens=self._plain)["input_ids"])
+                  for p in prompts]
+        # sampling_topk=1 is greedy, as the eval decodes; 0 samples from the whole vocabulary.
+        results = self.net.generate_batch(
+            tokens, max_length=decoding.max_new_tokens, include_prompt_in_result=False, end_token=self._eos,
+            sampling_topk=0 if sample else 1, sampling_topp=decoding.top_p if sample else 1.0,
+            sampling_temperature=decoding.temperature if sample else 1.0)
+        # Decoded by the HF tokenizer, as the other engines and the eval decode.
+        return [_cut(self.tokenizer.decode(r.sequences_ids[0], skip_special_tokens=True), decoding.stop)
+                for r in results]
+
+    def close(self) -> None:
+        self.net = None
+
+
+def _generation_config(checkpoint: str):
+    """The checkpoint's generation config, or the one transformers derives from its model config when none is saved."""
+    from transformers import AutoConfig, GenerationConfig
+
+    try:
+        return GenerationConfig.from_pretrained(checkpoint)
+    except OSError:
+        return GenerationConfig.from_model_config(AutoConfig.from_pretrained(checkpoint))
+
+
 def _cut(text: str, stop: tuple[str, ...]) -> str:
     for s in stop:
         text = text.split(s, 1)[0]
@@ -209,4 +301,6 @@ def open_engine(run_dir: Path, engine: str = "transformers", *, base: bool = Fal
     run, recipe = run_model(Path(run_dir))
     if engine == "llama.cpp":
         return LlamaCppEngine(run, recipe, base=base, threads=threads)
+    if engine == "ctranslate2":
+        return CTranslate2Engine(run, recipe, base=base, threads=threads)
     return TransformersEngine(run, recipe, base=base, threads=threads)

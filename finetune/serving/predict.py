@@ -1,12 +1,13 @@
 """`searchtune predict`: a trained run rewrites (or summarizes) every row of a JSONL, CSV or Parquet file.
 
 The input is read and checked before any model loads, as training reads its sources (finetune.core.datafiles), with
-a column mapping like a recipe source's `columns`. Every row gets the exact training prompt (Engine.prompt). The
-prompts are sorted by length and cut into fixed batches, which go round-robin to the processes of an
-`accelerate launch` (one process: all of them). Each finished batch is appended to its process's journal beside the
-output (`.OUTPUT.progress-RANK.jsonl`, finetune.core.journal, keyed by a hash of prompt, decoding and model), so a
-killed run resumes where it stopped, as the eval's generation cache does. When every batch is done, the first
-process writes the output in input order, atomically, and removes the journals.
+a column mapping like a recipe source's `columns`. Every row gets the exact training prompt, built as the engines
+build theirs (engines.prompt_parts) but with the tokenizer alone, so a row too long for the run's prompt budget fails
+before the model loads. The prompts are sorted by length and cut into fixed batches, which go round-robin to the
+processes of an `accelerate launch` (one process: all of them). Each finished batch is appended to its process's
+journal beside the output (`.OUTPUT.progress-RANK.jsonl`, finetune.core.journal, keyed by a hash of prompt, decoding
+and model), so a killed run resumes where it stopped, as the eval's generation cache does. When every batch is done,
+the first process writes the output in input order, atomically, and removes the journals.
 
 The batches depend neither on the number of processes nor on what a resumed run already had, so an interrupted,
 resumed or sharded run generates every batch as one uninterrupted process would, and writes the same file.
@@ -35,19 +36,15 @@ WAIT_TIMEOUT = timedelta(hours=6)
 
 @dataclass
 class Table:
-    """The input file: its rows as read, their task records, and the column the predictions go to."""
+    """The input file: its rows as read, their task records, their line (or row) numbers, and the column the
+    predictions go to."""
 
     path: Path
     format: str
     rows: list[dict]
     records: list[dict]
     column: str
-
-
-def decoding_for(task: str, max_new_tokens: int | None = None):
-    from finetune.serving.engines import Decoding
-
-    return Decoding(max_new_tokens=max_new_tokens or prompts.MAX_NEW_TOKENS[task], stop=prompts.STOP)
+    lines: list[int]
 
 
 def file_format(path: Path, flag: str) -> str:
@@ -92,7 +89,7 @@ def read_table(path: Path, task: str, columns: dict[str, str], limit: int | None
         raise UserError(f"--input {path}: already has a column `{out_column}`, where the predictions would go; "
                         f"name the output column with --columns {target}=NAME")
     records = [_record(row, f"{path}:{n}", task, columns) for n, row in numbered]
-    return Table(path, fmt, [row for _, row in numbered], records, out_column)
+    return Table(path, fmt, [row for _, row in numbered], records, out_column, [n for n, _ in numbered])
 
 
 def _record(row, where: str, task: str, columns: dict[str, str]) -> dict:
@@ -113,6 +110,18 @@ def _record(row, where: str, task: str, columns: dict[str, str]) -> dict:
     if not (record[needed] or "").strip():
         raise UserError(f"{where}: empty `{columns.get(needed, needed)}`; fix or remove the row")
     return record
+
+
+def prompts_for(table: Table, spec, tokenizer) -> list[str]:
+    """Every row's prompt, `spec.render(tokenizer, record)` as the engines render it (engines.prompt_parts); a
+    UserError naming the first row that does not fit the run's prompt budget."""
+    texts = []
+    for line, record in zip(table.lines, table.records):
+        try:
+            texts.append(spec.render(tokenizer, record))
+        except UserError as e:
+            raise UserError(f"{table.path}:{line}: {e}") from None
+    return texts
 
 
 def check_output(path: Path, overwrite: bool, input_path: Path) -> str:
@@ -146,12 +155,12 @@ def process_group():
     return state.process_index, state.num_processes, state.wait_for_everyone
 
 
-def predict(engine, table: Table, output: Path, output_format: str, decoding, batch_size: int,
+def predict(engine, table: Table, texts: list[str], output: Path, output_format: str, decoding, batch_size: int,
             rank: int = 0, world: int = 1, barrier=lambda: None) -> dict:
-    """Generate this process's batches, then (first process) write the output; returns counts for the summary."""
+    """Generate this process's batches of the rows' prompts (`texts`, prompts_for), then (first process) write the
+    output; returns counts for the summary."""
     from tqdm import tqdm
 
-    texts = [engine.prompt(record) for record in table.records]
     keys = [_key(text, decoding, engine) for text in texts]
     order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
     batches = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]

@@ -45,7 +45,6 @@ from finetune.core import retrieval, secrets
 from finetune.core.errors import UserError
 from finetune.serving import cache
 from finetune.serving.engines import MAX_ANSWER_TOKENS, Decoding, Engine
-from finetune.serving.predict import decoding_for
 
 log = logging.getLogger("searchtune.serve")
 
@@ -396,13 +395,13 @@ class Service:
         return "\n".join(out) + "\n"
 
 
-def task_decoding(task: str, max_tokens: int | None = None, *, temperature: float | None = None,
+def task_decoding(engine: Engine, max_tokens: int | None = None, *, temperature: float | None = None,
                   top_p: float | None = None, stop: str | list[str] | None = None) -> Decoding:
-    """The eval's decoding for a task (as `searchtune predict` decodes), with a request's own settings on top."""
-    base = decoding_for(task, max_tokens)
+    """The run's decoding (Engine.decoding, as `searchtune predict` decodes), with a request's own settings on top."""
     extra = tuple(s for s in ([stop] if isinstance(stop, str) else stop or []) if s)
-    sampling = {k: v for k, v in (("temperature", temperature), ("top_p", top_p)) if v is not None}
-    return dataclasses.replace(base, stop=base.stop + extra, **sampling)
+    given = {k: v for k, v in (("max_new_tokens", max_tokens), ("temperature", temperature), ("top_p", top_p))
+             if v is not None}
+    return dataclasses.replace(engine.decoding, stop=engine.decoding.stop + extra, **given)
 
 
 def _record_rewrite(body: RewriteBody) -> dict:
@@ -578,8 +577,8 @@ def create_app(tuned: Engine, base: Engine | None = None, *, collection: Collect
         if body.stream:
             raise ApiError(400, "stream: not supported; send stream=false", "unsupported", "stream")
         engine = service.engine(body.model)
-        settings = task_decoding(engine.task, body.max_completion_tokens or body.max_tokens, temperature=body.temperature,
-                            top_p=body.top_p, stop=body.stop)
+        settings = task_decoding(engine, body.max_completion_tokens or body.max_tokens, temperature=body.temperature,
+                                 top_p=body.top_p, stop=body.stop)
         text, _ = await service.complete(request, engine, _record_chat(engine.task, body.messages), settings)
         return {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
                 "model": engine.model, "system_fingerprint": None,
@@ -592,7 +591,7 @@ def create_app(tuned: Engine, base: Engine | None = None, *, collection: Collect
         if body.top_k:
             service.collection_or_404()  # before the generation it would waste
         text, cached = await service.complete(request, engine, _record_rewrite(body),
-                                              task_decoding(engine.task, body.max_tokens))
+                                              task_decoding(engine, body.max_tokens))
         out = {"rewrite": text, "model": engine.model, "cached": cached}
         if body.top_k:
             out["passages"] = (await service.passages([text], body.top_k))[0]
@@ -602,7 +601,7 @@ def create_app(tuned: Engine, base: Engine | None = None, *, collection: Collect
     async def summarize(body: SummarizeBody, request: Request):
         engine = task_engine(body.model, "summarize")
         record = {"document": body.document, **({"query": body.query} if body.query else {})}
-        text, cached = await service.complete(request, engine, record, task_decoding(engine.task, body.max_tokens))
+        text, cached = await service.complete(request, engine, record, task_decoding(engine, body.max_tokens))
         return {"summary": text, "model": engine.model, "cached": cached}
 
     @app.post("/v1/search", dependencies=guarded)

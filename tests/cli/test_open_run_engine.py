@@ -1,4 +1,5 @@
-"""finetune.cli.export.open_run_engine: llama.cpp's GGUF export is written on first use, once."""
+"""finetune.cli.export.open_run_engine: the export an engine serves (llama.cpp's GGUF, CTranslate2's int8 model) is
+written on first use, once."""
 
 from __future__ import annotations
 
@@ -26,3 +27,20 @@ def test_llama_cpp_exports_on_first_use_only(tmp_path, tiny_model_dir, monkeypat
     cli_export.open_run_engine(run, "transformers", base=True)
     assert exported == [("gguf", "q8_0")]
     assert opened == [("llama.cpp", {"threads": 1})] * 2 + [("transformers", {"base": True})]
+
+
+def test_ctranslate2_exports_its_int8_model_on_first_use_only(tmp_path, tiny_model_dir, monkeypatch):
+    run = make_run(tmp_path, tiny_model_dir, with_eval=False)
+    exported = []
+
+    def fake_export(run_dir, fmt, quant):
+        exported.append((fmt, quant))
+        folder = RunFolder(run_dir).export_dir(fmt, quant)
+        folder.mkdir(parents=True)
+        (folder / EXPORT_SETTINGS_FILE).write_text("{}")
+
+    monkeypatch.setattr(publish_export, "export_run", fake_export)
+    monkeypatch.setattr(engines, "open_engine", lambda *a, **k: object())
+    for _ in range(2):
+        cli_export.open_run_engine(run, "ctranslate2", threads=1)
+    assert exported == [("ct2", "int8")]

@@ -83,3 +83,13 @@ def test_map_reduce_summarizes_chunks_with_the_query_then_the_summaries():
     assert len(calls[-1]) == 1 and summary == f"S{len(calls)}.0" and n == sum(len(c) for c in calls)
     # A transcript that fits the budget is one generation.
     assert locate.map_reduce(summarize, TURNS[:2], "XML?", budget=1000)[1] == 1
+
+
+def test_ranked_passages_come_first_then_those_sharing_no_term_in_transcript_order():
+    class Searcher:
+        def search(self, queries, k):
+            return [["4", "1"]]
+
+    locator = locate.Locator(TURNS, budget=1000, turns_per_passage=3, max_words=1000)
+    locator._searcher = Searcher()
+    assert locator._ranked("XML") == [4, 1, 0, 2, 3, 5]

@@ -42,6 +42,17 @@ def test_dry_run_prints_the_plan_with_transformers_first(run_script, run_dir, ca
         f"finetune.cli export {run_dir} --format gguf --quant q8_0"]  # llama.cpp's export, made before the timing
 
 
+def test_dry_run_plans_each_engines_export(run_script, run_dir, canard, capsys):
+    code = run_script("bench_serve.py", "--run", run_dir, "--data", canard, "--engines", "llama.cpp,ctranslate2",
+                      "--limit", "3", "--dry-run")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert [line.split(" -m ")[1] for line in out.splitlines() if line.startswith("export")] == [
+        f"finetune.cli export {run_dir} --format gguf --quant q8_0",
+        f"finetune.cli export {run_dir} --format ct2 --quant int8"]
+    assert "--engine ctranslate2" in [line for line in out.splitlines() if line.startswith("server:")][-1]
+
+
 @pytest.mark.parametrize("args, message", [
     (("--clients", "1,x"), "--clients 1,x: expected comma-separated integers"),
     (("--clients", "0"), "--clients 0: each count must be at least 1"),

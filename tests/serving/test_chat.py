@@ -1,17 +1,20 @@
 """searchtune chat over piped input: each turn rewritten given the earlier ones (tuned, and base beside it), /reset,
 /quit and end of input; a pasted document summarized with and without a focus query (fake engines that echo the
-record they were asked about; the tiny model runs in tests/e2e/test_predict.py)."""
+record they were asked about; the tiny model runs in tests/e2e/test_predict.py); a turn that cannot be predicted is
+one line on stderr and leaves the conversation as it was."""
 
 from __future__ import annotations
 
 import io
 import json
 
+from finetune.core.errors import UserError
 from finetune.serving.chat import chat
 
 
 class EchoEngine:
-    """The prediction is the record the prompt was built from, tagged with the engine's label."""
+    """The prediction is the record the prompt was built from, tagged with the engine's label; a query or document
+    `too long` does not fit, as a real engine's prompt budget refuses one."""
 
     name, model = "fake", "fake-model"
 
@@ -19,6 +22,9 @@ class EchoEngine:
         self.label, self.calls = label, 0
 
     def prompt(self, record: dict) -> str:
+        if "too long" in (record.get("query"), record.get("document")):
+            raise UserError("a request does not fit the run's prompt budget of 8 tokens even without its context; "
+                            "shorten the query")
         return json.dumps(record)
 
     def generate(self, prompts, decoding):
@@ -70,3 +76,19 @@ def test_a_pasted_document_ends_at_an_empty_line_then_takes_an_optional_focus():
 def test_end_of_input_at_once_is_a_clean_exit():
     assert talk("query_rewrite", "") == []
     assert talk("summarize", "") == []
+
+
+def test_a_turn_that_does_not_fit_is_one_line_on_stderr_and_the_conversation_goes_on(capsys):
+    lines = talk("query_rewrite", "who founded corvel\ntoo long\nwhere was she born\n", base=True)
+    assert lines == [
+        'tuned: T {"history": [], "query": "who founded corvel"}',
+        ' base: B {"history": [], "query": "who founded corvel"}',
+        # the failed turn did not join the history
+        'tuned: T {"history": ["who founded corvel"], "query": "where was she born"}',
+        ' base: B {"history": ["who founded corvel"], "query": "where was she born"}',
+    ]
+    assert capsys.readouterr().err == ("searchtune: error: a request does not fit the run's prompt budget of 8 tokens "
+                                       "even without its context; shorten the query\n")
+    assert talk("summarize", "too long\n\n\nA short memo.\n\n\n") == [
+        'tuned: T {"document": "A short memo.", "query": null}']
+    assert capsys.readouterr().err.count("searchtune: error: ") == 1

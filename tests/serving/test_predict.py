@@ -14,6 +14,9 @@ from finetune.cli import main
 from finetune.core import prompts
 from finetune.core.recipe import Recipe, to_yaml
 from finetune.serving import predict
+from finetune.serving.engines import Decoding
+
+DECODING = Decoding(max_new_tokens=prompts.MAX_NEW_TOKENS["query_rewrite"], stop=prompts.STOP)
 
 QR_ROWS = [{"id": i, "context": [f"who owns project p{i}?"] * (i % 3), "utterance": f"when is it due {'!' * i}?"}
            for i in range(7)]
@@ -41,13 +44,15 @@ class FakeEngine:
         pass
 
 
-def make_run_dir(root: Path, task: str = "query_rewrite", eval_section: dict | None = None) -> Path:
+def make_run_dir(root: Path, task: str = "query_rewrite", eval_section: dict | None = None, model: str = "tiny",
+                 data: dict | None = None) -> Path:
+    """A run folder with a recipe and no weights; `model` a real folder (the tiny model) where a tokenizer loads."""
     run = root / "run"
     (run / "adapter").mkdir(parents=True)
     (run / "adapter" / "adapter_config.json").write_text("{}")
     sample = "query_rewrite_train.jsonl" if task == "query_rewrite" else "summarize_train.jsonl"
-    recipe = Recipe.model_validate({"model": {"name": "tiny"}, "output_dir": str(run), "eval": eval_section or {},
-                                    "data": {"task": task, "train": [{"path": f"sample:{sample}"}]}})
+    recipe = Recipe.model_validate({"model": {"name": str(model)}, "output_dir": str(run), "eval": eval_section or {},
+                                    "data": {"task": task, "train": [{"path": f"sample:{sample}"}], **(data or {})}})
     (run / "recipe.yaml").write_text(to_yaml(recipe))
     return run
 
@@ -126,7 +131,8 @@ def read_out(path: Path) -> list[dict]:
 
 
 def run_predict(engine, tab, out, batch_size=2, rank=0, world=1):
-    return predict.predict(engine, tab, out, "jsonl", predict.decoding_for("query_rewrite"), batch_size, rank, world)
+    texts = [engine.prompt(record) for record in tab.records]
+    return predict.predict(engine, tab, texts, out, "jsonl", DECODING, batch_size, rank, world)
 
 
 def test_rows_come_back_in_input_order_with_the_engine_prompt_and_the_input_columns(tmp_path):
@@ -184,13 +190,15 @@ def test_csv_and_parquet_in_and_out(tmp_path):
     rows = [{"utterance": r["utterance"], "id": str(r["id"])} for r in QR_ROWS]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
     tab = predict.read_table(tmp_path / "in.parquet", "query_rewrite", {"query": "utterance", "rewrite": "pred"})
-    predict.predict(FakeEngine(), tab, tmp_path / "out.csv", "csv", predict.decoding_for("query_rewrite"), 4)
+    texts = [FakeEngine().prompt(record) for record in tab.records]
+    predict.predict(FakeEngine(), tab, texts, tmp_path / "out.csv", "csv", DECODING, 4)
     with open(tmp_path / "out.csv", newline="") as f:
         back = list(csv.DictReader(f))
     assert back == [{**r, "pred": r["utterance"].upper()} for r in rows]
 
     tab = predict.read_table(tmp_path / "out.csv", "query_rewrite", {"query": "pred", "rewrite": "again"}, limit=3)
-    predict.predict(FakeEngine(), tab, tmp_path / "out.parquet", "parquet", predict.decoding_for("query_rewrite"), 4)
+    texts = [FakeEngine().prompt(record) for record in tab.records]
+    predict.predict(FakeEngine(), tab, texts, tmp_path / "out.parquet", "parquet", DECODING, 4)
     assert pq.read_table(tmp_path / "out.parquet").to_pylist() == [{**r, "again": r["pred"]} for r in back[:3]]
 
 
@@ -203,10 +211,11 @@ def test_summarize_rows_need_a_document_and_take_an_optional_focus(tmp_path):
         predict.read_table(path, "summarize", {})
 
 
-def test_num_processes_relaunches_under_accelerate_with_the_same_arguments(tmp_path, monkeypatch, capsys, no_model):
+def test_num_processes_relaunches_under_accelerate_with_the_same_arguments(tmp_path, monkeypatch, capsys, no_model,
+                                                                          tiny_model_dir):
     from finetune.cli import train
 
-    run = make_run_dir(tmp_path)
+    run = make_run_dir(tmp_path, model=tiny_model_dir)
     good = write_jsonl(tmp_path / "in.jsonl", QR_ROWS)
     launched = []
     monkeypatch.setattr(train, "visible_gpus", lambda: 0)
@@ -223,10 +232,11 @@ def test_num_processes_relaunches_under_accelerate_with_the_same_arguments(tmp_p
     assert "[searchtune] accelerate launch" in capsys.readouterr().out
 
 
-def test_the_cli_decodes_as_the_run_evaluates_and_passes_engine_and_base_on(tmp_path, monkeypatch, capsys):
+def test_the_cli_decodes_as_the_run_evaluates_and_passes_engine_and_base_on(tmp_path, monkeypatch, capsys,
+                                                                            tiny_model_dir):
     from finetune.serving import engines
 
-    run = make_run_dir(tmp_path, eval_section={"decoding": {"max_new_tokens": 7}})
+    run = make_run_dir(tmp_path, eval_section={"decoding": {"max_new_tokens": 7}}, model=tiny_model_dir)
     good = write_jsonl(tmp_path / "in.jsonl", QR_ROWS)
     opened, seen = [], []
     fake = FakeEngine()
@@ -240,3 +250,24 @@ def test_the_cli_decodes_as_the_run_evaluates_and_passes_engine_and_base_on(tmp_
     assert main([*argv, "--output", str(tmp_path / "b.jsonl"), "--max-new-tokens", "3"]) == 0
     assert {d.max_new_tokens for d in seen} == {3}
     assert f"[searchtune] predict: 7 rows -> {tmp_path / 'b.jsonl'}" in capsys.readouterr().out
+
+
+def test_a_row_too_long_for_the_prompt_budget_fails_naming_its_line_before_any_model_loads(tmp_path, capsys, no_model,
+                                                                                           tiny_model_dir):
+    run = make_run_dir(tmp_path, model=tiny_model_dir, data={"max_length": 1024, "max_target_length": 16})
+    # At least a token a word: 2,000 tokens, where the other rows take a few hundred at most.
+    rows = QR_ROWS[:2] + [dict(QR_ROWS[2], utterance=" ".join(["when is project p7 due"] * 400))] + QR_ROWS[3:]
+    good = write_jsonl(tmp_path / "in.jsonl", rows)
+    err = error_of(capsys, str(run), "--input", str(good), "--output", str(tmp_path / "out.jsonl"), "--columns",
+                   "query=utterance", "history=context")
+    assert f"{good}:3: a query_rewrite request does not fit the run's prompt budget of 1008 tokens" in err
+
+
+def test_prompts_are_the_engines_prompts_built_with_the_tokenizer_alone(tmp_path, tiny_model_dir):
+    from finetune.serving.engines import prompt_parts, run_model
+
+    run = make_run_dir(tmp_path, model=tiny_model_dir)
+    spec, tokenizer = prompt_parts(*run_model(run))
+    tab = table(tmp_path)
+    assert predict.prompts_for(tab, spec, tokenizer) == [spec.render(tokenizer, r) for r in tab.records]
+    assert tab.lines == list(range(1, len(QR_ROWS) + 1))

@@ -14,12 +14,21 @@ from pathlib import Path
 import httpx
 import pytest
 
+from finetune.core.recipe import Recipe
 from finetune.serving import server
-from finetune.serving.engines import Decoding
+from finetune.serving.engines import Decoding, decoding_for
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "evals" / "tasks" / "query_rewrite" / "example"
 KEY = "k3y-0123456789abcdef"
+
+
+def run_decoding(task: str, **eval_decoding) -> Decoding:
+    """The decoding of a run of `task` whose recipe has this eval.decoding, as its engine carries it."""
+    sample = "query_rewrite_train.jsonl" if task == "query_rewrite" else "summarize_train.jsonl"
+    return decoding_for(Recipe.model_validate({
+        "model": {"name": "tiny"}, "output_dir": "run", "eval": {"decoding": eval_decoding},
+        "data": {"task": task, "train": [{"path": f"sample:{sample}"}]}}))
 
 
 class ScriptedEngine:
@@ -27,8 +36,10 @@ class ScriptedEngine:
 
     name = "scripted"
 
-    def __init__(self, model="tuned-run", task="query_rewrite", gate: threading.Event | None = None):
+    def __init__(self, model="tuned-run", task="query_rewrite", gate: threading.Event | None = None,
+                 decoding: Decoding | None = None):
         self.model, self.task, self.gate = model, task, gate
+        self.decoding = decoding or run_decoding(task)
         self.calls: list[tuple[list[str], Decoding]] = []
         self.closed = False
 
@@ -131,6 +142,28 @@ def test_chat_completions_speak_openai_and_map_the_conversation():
     assert engine.calls[0][1].max_new_tokens == 12
     assert base.json()["choices"][0]["message"]["content"] == "base-model: where was she born"
     assert [m["id"] for m in models.json()["data"]] == ["tuned-run", "base-model"]
+
+
+def test_a_request_without_max_tokens_decodes_as_the_run_evaluates_and_one_with_it_wins():
+    engine = ScriptedEngine(decoding=run_decoding("query_rewrite", max_new_tokens=20))
+    app = server.create_app(engine)
+
+    async def fn(c):
+        def chat(**extra):
+            return {"model": "tuned-run", "messages": [{"role": "user", "content": "q"}], **extra}
+        sent = [await c.post("/v1/rewrite", json={"query": "a"}),
+                await c.post("/v1/rewrite", json={"query": "b", "max_tokens": 5}),
+                await c.post("/v1/chat/completions", json=chat()),
+                await c.post("/v1/chat/completions", json=chat(max_completion_tokens=9, temperature=0.5))]
+        over = await c.post("/v1/rewrite", json={"query": "c", "max_tokens": server.MAX_TOKENS_LIMIT + 1})
+        return sent, over
+
+    sent, over = call(app, fn)
+    assert [r.status_code for r in sent] == [200] * 4 and over.status_code == 400
+    assert [d.max_new_tokens for _, d in engine.calls] == [20, 5, 20, 9]  # the run's eval.decoding, unless asked
+    assert {d.stop for _, d in engine.calls} == {("\n\n",)} and engine.calls[3][1].temperature == 0.5
+    summarize = ScriptedEngine(model="sum-run", task="summarize")
+    assert server.task_decoding(summarize) == Decoding(max_new_tokens=128, stop=("\n\n",))
 
 
 def test_summarize_and_the_wrong_task():
@@ -393,7 +426,7 @@ def test_tiny_model_served_through_the_transformers_engine(tmp_path, tiny_model_
     run = make_run(tmp_path, tiny_model_dir, with_eval=False)
     engine = open_engine(run, "transformers", threads=1)
     record = {"history": ["who founded corvel"], "query": "where was she born"}
-    expected = engine.generate([engine.prompt(record)], server.task_decoding(engine.task))[0]
+    expected = engine.generate([engine.prompt(record)], server.task_decoding(engine))[0]
     app = server.create_app(engine)
 
     async def fn(c):
@@ -415,7 +448,10 @@ def no_model_loads(monkeypatch):
     import sys
     import types
 
+    from finetune.serving import engines
+
     fake = types.ModuleType("finetune.serving.engines")
+    fake.ENGINES, fake.ENGINE_EXPORTS = engines.ENGINES, engines.ENGINE_EXPORTS  # what --engine's help lists
     fake.open_engine = lambda *a, **k: pytest.fail("a model was loaded before the arguments were checked")
     monkeypatch.setitem(sys.modules, "finetune.serving.engines", fake)
 
