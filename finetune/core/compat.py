@@ -152,3 +152,36 @@ def quiet_data_preparation() -> Iterator[None]:
     finally:
         if shown and not datasets.is_progress_bar_enabled():
             datasets.enable_progress_bars()
+
+
+# -- llama-cpp-python ------------------------------------------------------------------------------------------------
+
+LLAMA_EXTRA_BUFFERS = "SEARCHTUNE_LLAMA_EXTRA_BUFFERS"
+
+
+@contextmanager
+def llama_without_extra_buffers() -> Iterator[None]:
+    """Load `llama_cpp.Llama` models with llama.cpp's extra CPU buffer types off (`use_extra_bufts=False`), unless
+    SEARCHTUNE_LLAMA_EXTRA_BUFFERS=1: the weights stay in their GGUF blocks instead of being repacked for the AMX
+    kernels.
+
+    On this project's 2-core Xeon VM, which reports AMX-INT8, the first decode of a q8_0 model segfaults inside the
+    repacked path (llama_cpp/_internals.py `decode`), while plain blocks decode on the AVX-512 kernels. `Llama.__init__`
+    has no option for the field: it fills `llama_model_params` from `llama_cpp.llama_model_default_params()` (called
+    through the `llama_cpp` module that `llama_cpp.llama` imports), which this wraps while a model loads.
+    """
+    if os.environ.get(LLAMA_EXTRA_BUFFERS) == "1":
+        yield
+        return
+    from llama_cpp import llama as llama_module
+
+    bindings = llama_module.llama_cpp
+    default = bindings.llama_model_default_params
+
+    def without_extra_buffers():
+        params = default()
+        params.use_extra_bufts = False
+        return params
+
+    with _replaced(bindings, "llama_model_default_params", without_extra_buffers):
+        yield

@@ -235,14 +235,16 @@ class PromptSpec:
     length_words: int | None = None  # summarize: the eval's length target (eval.length_words, data.length_bucket)
 
     @classmethod
-    def of(cls, recipe) -> PromptSpec:
+    def of(cls, recipe, *, map_reduce: bool = False) -> PromptSpec:
+        """The run's spec. A located run (data.locate) has one only for map-reduce (`map_reduce=True`,
+        scripts/qmsum_mapreduce.py), whose caller builds every document from the meeting's speaker turns itself."""
         from finetune.core.errors import UserError
 
         data = recipe.data
-        if data.locate is not None:
+        if data.locate is not None and not map_reduce:
             # Its prompts are passages located in a meeting's speaker turns, which a plain document request lacks.
             raise UserError("data.locate: a locate-then-summarize run cannot be served or exported yet; score it "
-                            "with `searchtune eval --run RUN` (or scripts/qmsum_mapreduce.py)")
+                            "with `searchtune eval --run RUN`, or run map-reduce with scripts/qmsum_mapreduce.py")
         # A mixture with one instruction per source has no single one for new data: its own task's default then.
         own = {s.instruction for s in data.train if s.instruction}
         instruction = data.instruction or (own.pop() if len(own) == 1 else None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from finetune.core import compat
 from finetune.core.errors import UserError
 from finetune.core.prompts import MAX_NEW_TOKENS, STOP, PromptSpec
 from finetune.core.run import RunFolder
@@ -101,12 +102,13 @@ def eos_ids(tokenizer, generation_config) -> list[int]:
     return sorted(i for i in ids if i is not None)
 
 
-def prompt_parts(run: RunFolder, recipe) -> tuple[PromptSpec, object]:
+def prompt_parts(run: RunFolder, recipe, *, map_reduce: bool = False) -> tuple[PromptSpec, object]:
     """What every engine builds its prompts from, `spec.render(tokenizer, record)`: the run's PromptSpec and its
-    tokenizer. No model loads, so a caller can check its prompts first."""
+    tokenizer (map_reduce: see PromptSpec.of). No model loads, so a caller can check its prompts first."""
     from finetune.core.models import local_checkpoint
 
-    return PromptSpec.of(recipe), run_tokenizer(run, local_checkpoint(recipe.model.name, recipe.model.gguf_file))
+    return (PromptSpec.of(recipe, map_reduce=map_reduce),
+            run_tokenizer(run, local_checkpoint(recipe.model.name, recipe.model.gguf_file)))
 
 
 class TransformersEngine:
@@ -115,7 +117,8 @@ class TransformersEngine:
 
     name = "transformers"
 
-    def __init__(self, run: RunFolder, recipe, *, base: bool = False, threads: int | None = None):
+    def __init__(self, run: RunFolder, recipe, *, base: bool = False, threads: int | None = None,
+                 map_reduce: bool = False):
         import torch
 
         from finetune.core.models import attach_adapter, load_base_model, local_checkpoint
@@ -125,7 +128,7 @@ class TransformersEngine:
         self.task = recipe.data.task
         self.model = f"{run.name}-base" if base else run.name
         self.decoding = decoding_for(recipe)
-        self.spec, self.tokenizer = prompt_parts(run, recipe)
+        self.spec, self.tokenizer = prompt_parts(run, recipe, map_reduce=map_reduce)
         checkpoint = local_checkpoint(recipe.model.name, recipe.model.gguf_file)
         cuda = torch.cuda.is_available()
         dtype = recipe.model.dtype if cuda else "float32"
@@ -190,9 +193,10 @@ class LlamaCppEngine:
         self.decoding = decoding_for(recipe)
         self.spec, self.tokenizer = prompt_parts(run, recipe)
         threads = threads or os.cpu_count() or 1
-        # Room for the longest prompt the budget allows and the longest answer a request may ask for.
-        self.net = Llama(str(folder / self.settings["file"]), n_ctx=(self.spec.budget or 2048) + MAX_ANSWER_TOKENS,
-                         n_threads=threads, n_threads_batch=threads, seed=0, verbose=False)
+        with compat.llama_without_extra_buffers():  # AMX repacking segfaults on some VMs (see compat)
+            # Room for the longest prompt the budget allows and the longest answer a request may ask for.
+            self.net = Llama(str(folder / self.settings["file"]), n_ctx=(self.spec.budget or 2048) + MAX_ANSWER_TOKENS,
+                             n_threads=threads, n_threads_batch=threads, seed=0, verbose=False)
         self._plain = not getattr(self.tokenizer, "chat_template", None)
 
     def prompt(self, record: dict) -> str:
@@ -290,8 +294,9 @@ def _cut(text: str, stop: tuple[str, ...]) -> str:
 
 
 def open_engine(run_dir: Path, engine: str = "transformers", *, base: bool = False,
-                threads: int | None = None) -> Engine:
-    """The engine `engine` over the finished run at `run_dir` (its base model alone with `base=True`)."""
+                threads: int | None = None, map_reduce: bool = False) -> Engine:
+    """The engine `engine` over the finished run at `run_dir` (its base model alone with `base=True`). A located run
+    (data.locate) opens only for map-reduce on transformers (`map_reduce=True`: the caller builds each chunk)."""
     if engine not in ENGINES:
         import difflib
 
@@ -299,8 +304,10 @@ def open_engine(run_dir: Path, engine: str = "transformers", *, base: bool = Fal
         hint = f"did you mean `{close[0]}`? " if close else ""
         raise UserError(f"--engine {engine}: unknown engine; {hint}engines: {', '.join(ENGINES)}")
     run, recipe = run_model(Path(run_dir))
+    if map_reduce and engine != "transformers":
+        raise UserError(f"--engine {engine}: map-reduce runs on the transformers engine only")
     if engine == "llama.cpp":
         return LlamaCppEngine(run, recipe, base=base, threads=threads)
     if engine == "ctranslate2":
         return CTranslate2Engine(run, recipe, base=base, threads=threads)
-    return TransformersEngine(run, recipe, base=base, threads=threads)
+    return TransformersEngine(run, recipe, base=base, threads=threads, map_reduce=map_reduce)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,23 @@ def test_data_preparation_shows_no_map_bars_and_no_peft_deprecation(capfd):
     assert "Tokenizing" not in capfd.readouterr().err
     assert [str(w.message) for w in seen] == ["a warning that means something"]
     assert datasets.is_progress_bar_enabled()
+
+
+def test_llama_models_load_without_extra_buffers_unless_asked(monkeypatch):
+    from llama_cpp import Llama
+
+    from finetune.core.models import SMOLLM2_ALIAS, resolve
+
+    folder, gguf = resolve(SMOLLM2_ALIAS)
+    path = str(Path(folder) / gguf)
+
+    def load():  # the vocabulary only: Llama.__init__ builds its model params all the same
+        return Llama(path, vocab_only=True, verbose=False).model_params.use_extra_bufts
+
+    monkeypatch.delenv(compat.LLAMA_EXTRA_BUFFERS, raising=False)
+    with compat.llama_without_extra_buffers():
+        assert load() is False
+    assert load() is True  # llama.cpp's default, restored
+    monkeypatch.setenv(compat.LLAMA_EXTRA_BUFFERS, "1")
+    with compat.llama_without_extra_buffers():
+        assert load() is True

@@ -128,3 +128,21 @@ def test_prompt_spec_serves_the_evals_length_target_and_refuses_located_runs(tok
     (tmp_path / "l.yaml").write_text(text.replace("length_bucket: 5", "locate: {}").replace(str(summ), str(meetings)))
     with pytest.raises(UserError, match="data.locate: a locate-then-summarize run cannot be served"):
         prompts.PromptSpec.of(load_recipe(tmp_path / "l.yaml", check_files=False))
+
+
+def test_a_located_run_has_a_spec_for_map_reduce_only(tmp_path):
+    """Map-reduce builds every chunk's record itself, so it gets the located run's own instruction and budget."""
+    from finetune.core.errors import UserError
+    from finetune.core.recipe import load_recipe
+
+    meetings = tmp_path / "m.jsonl"
+    meetings.write_text("{}\n")
+    (tmp_path / "l.yaml").write_text(
+        f"data:\n  task: summarize\n  locate: {{}}\n  max_length: 300\n  max_target_length: 100\n  train:\n"
+        f"    - path: {meetings}\n      instruction: Answer from the excerpts.\noutput_dir: out\n")
+    recipe = load_recipe(tmp_path / "l.yaml", check_files=False)
+    spec = prompts.PromptSpec.of(recipe, map_reduce=True)
+    assert (spec.task, spec.instruction, spec.budget, spec.length_words) == ("summarize", "Answer from the excerpts.",
+                                                                            200, None)
+    with pytest.raises(UserError, match="data.locate"):
+        prompts.PromptSpec.of(recipe)  # serve, predict, export

@@ -162,3 +162,24 @@ def test_faithfulness_counts_numbers_and_capitalized_spans_found_in_the_source()
     assert metrics.faithfulness("bob smith spoke", source) is None  # nothing to check
     assert metrics.faithfulness("bob said XML", source.lower()) == 100.0  # case-insensitive match
     assert metrics.unsupported_spans("Smith Bob agreed", source) == ["Smith Bob"]  # word order matters
+
+
+def test_faithfulness_numbers_are_whole_words_so_dialogsum_speaker_tags_are_none():
+    # The source's word is `person1`: counting its digit as a number made every DialogSum reference unfaithful.
+    summary = "#Person1# tells #Person2# the train leaves at 5."
+    assert metrics.checkable_spans(summary) == ["5", "Person1", "Person2"]
+    assert metrics.faithfulness(summary, "#Person1#: The train leaves at 5.\n#Person2#: Thanks.") == 100.0
+    # Times, decimals and percentages stay one number; digits inside a word (v2, covid19) are none.
+    assert metrics.checkable_spans("At 3:30 the price rose 12.5% to $40 (v2, covid19).") == ["3:30", "12.5%", "40"]
+
+
+def test_faithfulness_reads_qmsum_spelled_out_letters_as_the_word():
+    source = "Bob: the L_C_D screen and the T_V_ remote"  # how QMSum's transcripts write LCD and TV
+    assert metrics.unsupported_spans("The LCD screen and the TV remote.", source) == []
+    assert metrics.unsupported_spans("The DVD player.", source) == ["DVD"]
+
+
+def test_faithfulness_skips_sentence_openers_only_at_a_sentence_start():
+    summary = "However, Bob agreed. Lastly, the team left.\nMoreover Alice Smith spoke at the After Party."
+    assert metrics.checkable_spans(summary) == ["Bob", "Alice Smith", "After Party"]  # mid-sentence: part of a name
+    assert {"however", "lastly", "moreover"} <= metrics.SENTENCE_OPENERS
