@@ -2,13 +2,15 @@
 
     eval --model MODEL [--adapter DIR | --run RUN_DIR] --task TASK[,TASK...] [--data KEY=PATH ...] [--limit N]
          [--batch-size N|auto] [--max-length N] [--output DIR] [--wandb-mode online|offline|disabled]
-         [--baseline base|none] [--length-words N] [--num-beams N] [--length-penalty X] [--no-repeat-ngram-size N]
-         [--min-new-tokens N] [--max-new-tokens N] [--debug]
+         [--baseline base|none] [--length-words N] [--response-words N] [--num-beams N] [--length-penalty X]
+         [--no-repeat-ngram-size N] [--min-new-tokens N] [--max-new-tokens N] [--debug]
     eval --compare RUN_A RUN_B --output DIR
 
-With --run, the run's recipe gives the model, the tasks, eval.batch_size, eval.limit, eval.baseline, eval.decoding
-and data.max_length / data.max_target_length; a flag overrides each. Heavy modules (torch, lm_eval) are imported
-only once the arguments are valid.
+With --run, the run's recipe gives the model, the tasks, eval.batch_size, eval.limit, eval.baseline, eval.decoding,
+data.max_length / data.max_target_length and the earlier responses its prompts carried (data.response_words); a flag
+overrides each. A run is refused for a task that reports turns it trained on (evals.registry.reported_overlap, the
+check training runs on its own eval.tasks). Heavy modules (torch, lm_eval) are imported only once the arguments are
+valid.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--length-words", type=int,
                    help="length target of every summarize prompt (\"in about N words\"), for a model trained with "
                         "data.length_bucket (default with --run: eval.length_words, rounded to the bucket)")
+    p.add_argument("--response-words", type=int,
+                   help="put the earlier system responses (a conversations file's `responses`, CAsT 2021/2022) in "
+                        "every query_rewrite prompt, each cut to N words as training cuts them; 0: leave them out "
+                        "(default with --run: data.response_words when data.responses is include, else 0)")
     p.add_argument("--engine", choices=("transformers", "vllm"), default="transformers",
                    help="generation backend: transformers (default), or vllm on a GPU (lm-eval's vLLM backend, the "
                         "adapter applied per request; needs `pip install vllm`)")
@@ -134,10 +140,27 @@ def _length_words(flag: int | None, recipe) -> int | None:
                        if flag is not None else recipe.eval)
 
 
+def _response_words(flag: int | None) -> int | None:
+    """Words kept of each earlier response, None for none: `--response-words 0` scores a model without them."""
+    if flag is not None and flag < 0:
+        raise UserError(f"--response-words {flag}: use 0 (no earlier responses) or a number of words to keep of each")
+    return flag or None
+
+
+def _reported_turns(run, recipe, tasks: list[str], data: dict) -> None:
+    """Refuse to score a run on turns it trained on, in one line (the check training ran on its own eval.tasks)."""
+    from evals.registry import reported_overlap
+
+    overlaps = reported_overlap(recipe, tasks, data)
+    if overlaps:
+        raise UserError(f"--run {run.path}: {'; '.join(o.describe() for o in overlaps)}; its scores there would "
+                        "count turns it learned: score a task that leaves them out (a run trained on `topics: odd` "
+                        "reports searchtune_qr_cast2020_even) or retrain on the other topics")
+
+
 def eval_settings(args) -> dict:
     """evaluate()'s arguments from the flags and, with --run, the run's recipe (a flag wins over the recipe)."""
     from finetune.core.run import RunFolder
-    from evals.registry import recipe_instructions
 
     if args.run and args.adapter:
         raise UserError("--run and --adapter both name an adapter; pass one of them")
@@ -150,7 +173,8 @@ def eval_settings(args) -> dict:
         "data": pairs("--data", args.data, "canard=/data/canard/dev.jsonl"),
         "instructions": pairs("--instruction", args.instruction, '"aeslc=Write the subject line of the email."'),
         "wandb_project": "searchtune", "decoding": decoding(args),
-        "length_words": _positive("--length-words", args.length_words), "locate": None,
+        "length_words": _positive("--length-words", args.length_words),
+        "response_words": _response_words(args.response_words), "locate": None,
     }
     if args.run:
         run = RunFolder(args.run)
@@ -159,6 +183,9 @@ def eval_settings(args) -> dict:
             raise UserError(f"--run {run.path}: no recipe.yaml there; point --run at a training run folder")
         if not run.adapter_config_file.is_file():
             raise UserError(f"--run {run.path}: no adapter/ folder; has the run finished training?")
+        from evals.pipeline import recipe_settings
+
+        own = recipe_settings(recipe)
         settings.update(
             model=args.model or recipe.model.name, gguf_file=None if args.model else recipe.model.gguf_file,
             dtype=recipe.model.dtype, load_in_4bit=recipe.model.load_in_4bit, adapter=run.adapter_dir, run_dir=run.path,
@@ -166,13 +193,14 @@ def eval_settings(args) -> dict:
             limit=settings["limit"] if args.limit is not None else recipe.eval.limit,
             batch_size=batch_size(args.batch_size or recipe.eval.batch_size),
             baseline=settings["baseline"] if args.baseline else recipe.eval.baseline,
-            max_length=settings["max_length"] or recipe.data.max_length,
-            max_target_length=recipe.data.max_target_length,
-            instructions={**recipe_instructions(recipe.model_dump(mode="json")), **settings["instructions"]},
+            max_length=settings["max_length"] or own["max_length"], max_target_length=own["max_target_length"],
+            instructions={**own["instructions"], **settings["instructions"]},
             wandb_project=recipe.logging.project, decoding=decoding(args, recipe.eval.decoding.model_dump()),
             length_words=_length_words(args.length_words, recipe),
-            locate=recipe.data.locate.model_dump() if recipe.data.locate else None,
+            response_words=own["response_words"] if args.response_words is None else settings["response_words"],
+            locate=own["locate"],
         )
+        _reported_turns(run, recipe, settings["tasks"], settings["data"])
     if not settings["model"]:
         raise UserError("--model is required (or --run RUN_DIR with a recipe that names model.name)")
     if not settings["tasks"]:
@@ -194,7 +222,7 @@ def run_eval(args) -> int:
         raise UserError("--output DIR is required without --run")
     # Unknown tasks and bad data files fail before the model loads.
     tasks_manager.load_tasks(s["tasks"], s["data"], s["instructions"], pipeline.prompt_settings(
-        s["length_words"], s["max_length"], s["max_target_length"], s["locate"]))
+        s["length_words"], s["max_length"], s["max_target_length"], s["locate"], s["response_words"]))
     if args.engine == "vllm":
         model, tokenizer, lm = None, None, vllm_engine(s)
     else:
@@ -204,7 +232,7 @@ def run_eval(args) -> int:
         model, tokenizer, s["tasks"], output, limit=s["limit"], batch_size=s["batch_size"], baseline=s["baseline"],
         data=s["data"], instructions=s["instructions"], max_length=s["max_length"],
         max_target_length=s["max_target_length"], decoding=s["decoding"], length_words=s["length_words"],
-        locate=s["locate"], run_dir=s["run_dir"],
+        response_words=s["response_words"], locate=s["locate"], run_dir=s["run_dir"],
         wandb_mode=args.wandb_mode, wandb_project=s["wandb_project"],
         model_info={"base": s["model"], "adapter": str(s["adapter"]) if s["adapter"] else None}, lm=lm,
     )

@@ -6,7 +6,8 @@ finished batch is appended to a JSONL cache keyed by a hash of (prompt, generati
 eval resumes where it stopped and memory stays flat. A searchtune prompt longer than training allowed
 (`max_length`, less `max_target_length`) is cut the way training cuts it (finetune.core.prompts.fit_prompt: oldest
 history turns, or the end of the document), never by dropping its head. Log-likelihood requests (multiple-choice tasks such as
-hellaswag) go to lm-eval's own HFLM wrapped around the same model object.
+hellaswag) go to lm-eval's own HFLM wrapped around the same model object. A retrieval task with a generated expansion
+(evals.benchmark) gets a second, greedy generation per rewrite in the same call, so the task's timed pass includes it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from pathlib import Path
 
 from lm_eval.api.model import LM
@@ -21,7 +23,7 @@ from lm_eval.api.registry import register_model
 
 from finetune.core import journal
 from finetune.core.prompts import fit_prompt, render_prompt
-from evals import registry
+from evals import benchmark, registry
 
 log = logging.getLogger("searchtune")
 
@@ -39,23 +41,51 @@ CPU_AUTO_BATCH = 32
 MAX_AUTO_BATCH = 64
 
 
-def request_key(context: str, gen_kwargs: dict, repeat: int = 0) -> str:
+def request_key(context: str, gen_kwargs: dict, repeat: int = 0, expansion: int | None = None) -> str:
     """The cache key of a generation; `repeat` numbers the copies of a sampled request (a task's `repeats`), which
-    must each get their own sample."""
-    parts = [context, gen_kwargs] + ([repeat] if repeat else [])
+    must each get their own sample; `expansion` marks the rewrite of a task with an expansion, which reuses no other
+    task's rewrite, so each task's time (results.json tasks.<task>.seconds) is what it costs alone."""
+    parts = [context, gen_kwargs] + ([repeat] if repeat else []) + ([{"expansion": expansion}] if expansion else [])
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def expansion_tokens(req) -> int | None:
+    """A request's expansion budget (evals.benchmark.EXPANSION_FIELD of its doc), None for a plain rewrite."""
+    doc = getattr(req, "doc", None)
+    return int(doc[benchmark.EXPANSION_FIELD]) if isinstance(doc, dict) and doc.get(benchmark.EXPANSION_FIELD) else None
 
 
 def request_keys(requests) -> list[str]:
     seen: dict[str, int] = {}
     keys = []
     for req in requests:
-        key = request_key(*req.args)
+        expansion = expansion_tokens(req)
+        key = request_key(*req.args, expansion=expansion)
         if req.args[1].get("do_sample"):
             seen[key] = seen.get(key, -1) + 1
-            key = request_key(*req.args, seen[key]) if seen[key] else key
+            key = request_key(*req.args, seen[key], expansion=expansion) if seen[key] else key
         keys.append(key)
     return keys
+
+
+def expansion_requests(lm, requests, rewrites: list[str]) -> dict[int, tuple[str, dict]]:
+    """Position -> (prompt, generation kwargs) of the expansion each request of a task with one asks for: the fixed
+    instruction and the rewrite (evals.benchmark.expansion_message) as one chat turn rendered like the rewrite's
+    prompt, greedy, stopped where the rewrite stops, at most the task's budget of tokens. An empty rewrite gets none."""
+    out = {}
+    for i, (req, rewrite) in enumerate(zip(requests, rewrites)):
+        tokens = expansion_tokens(req)
+        if tokens and rewrite.strip():
+            prompt = lm.apply_chat_template([{"role": "user", "content": benchmark.expansion_message(rewrite.strip())}])
+            out[i] = (prompt, {"until": req.args[1].get("until") or [], "do_sample": False, "temperature": 0.0,
+                               "max_gen_toks": tokens})
+    return out
+
+
+def expanded(requests, rewrites: list[str], expansions: dict[int, str]) -> list[str]:
+    """Each response as process_results gets it: a rewrite of a task with an expansion joined to its expansion."""
+    return [benchmark.with_expansion(rewrite, expansions.get(i, "")) if expansion_tokens(req) else rewrite
+            for i, (req, rewrite) in enumerate(zip(requests, rewrites))]
 
 
 def _plain_chat(chat_history: list[dict], add_generation_prompt: bool) -> str:
@@ -147,16 +177,34 @@ class SearchtuneLM(LM):
             journal.append(self.cache_file, rows)
 
     def generate_until(self, requests, disable_tqdm: bool = False) -> list[str]:
-        import torch
-        from tqdm import tqdm
-
+        """The rewrites (or summaries); for a task with an expansion, a second generation per rewrite (its expansion
+        passage) joined to it, both in the timed eval pass, both cached."""
         for req in requests:
             self._fit(req)
         keys = request_keys(requests)
+        outputs = self._complete(keys, [req.args for req in requests], disable_tqdm)
+        asked = expansion_requests(self, requests, outputs)
+        if asked:
+            started = time.perf_counter()
+            args = list(asked.values())
+            texts = self._complete([request_key(*a) for a in args], args, disable_tqdm, desc="Expanding")
+            log.info("Expansions: %d passages in %.1f s", len(args), time.perf_counter() - started)
+            outputs = expanded(requests, outputs, dict(zip(asked, texts)))
+        for req, output in zip(requests, outputs):
+            self.cache_hook.add_partial("generate_until", req.args, output)
+        return outputs
+
+    def _complete(self, keys: list[str], args: list[tuple[str, dict]], disable_tqdm: bool,
+                  desc: str = "Generating") -> list[str]:
+        """The generation of each (prompt, generation kwargs) under its cache key, generating only what the cache
+        lacks (each key once)."""
+        import torch
+        from tqdm import tqdm
+
         pending: dict[str, tuple[str, dict]] = {}
-        for key, req in zip(keys, requests):
+        for key, arg in zip(keys, args):
             if key not in self._cache:
-                pending.setdefault(key, req.args)
+                pending.setdefault(key, arg)
         if len(pending) < len(set(keys)):
             log.info("Generation cache: %d of %d prompts already done", len(set(keys)) - len(pending), len(set(keys)))
 
@@ -167,7 +215,7 @@ class SearchtuneLM(LM):
 
         was_training = self.model.training
         self.model.eval()
-        bar = tqdm(total=len(pending), disable=disable_tqdm or not pending, desc="Generating")
+        bar = tqdm(total=len(pending), disable=disable_tqdm or not pending, desc=desc)
         try:
             with torch.inference_mode():
                 for items in groups.values():
@@ -177,8 +225,6 @@ class SearchtuneLM(LM):
         finally:
             bar.close()
             self.model.train(was_training)
-        for key, req in zip(keys, requests):
-            self.cache_hook.add_partial("generate_until", req.args, self._cache[key])
         return [self._cache[key] for key in keys]
 
     def _budget(self, gen_kwargs: dict) -> int | None:
@@ -319,8 +365,9 @@ def vllm_args(base: str, adapter: str | Path | None, *, dtype: str = "auto", max
 
 def vllm_lm(base: str, adapter: str | Path | None, *, dtype: str = "auto", max_length: int | None = None,
             max_target_length: int | None = None, batch_size: int | str = "auto"):
-    """lm-eval's vLLM backend with searchtune's prompts: the chat turn rendered by render_prompt and an over-budget
-    prompt cut by fit_prompt, exactly as SearchtuneLM does on the transformers path. Needs vllm and a GPU."""
+    """lm-eval's vLLM backend with searchtune's prompts: the chat turn rendered by render_prompt, an over-budget
+    prompt cut by fit_prompt and a task's expansion generated, exactly as SearchtuneLM does on the transformers path.
+    Needs vllm and a GPU."""
     from lm_eval.models.vllm_causallms import VLLM
 
     budget = max_length - (max_target_length or DEFAULT_MAX_NEW) if max_length else None
@@ -333,9 +380,17 @@ def vllm_lm(base: str, adapter: str | Path | None, *, dtype: str = "auto", max_l
             return budget
 
         def generate_until(self, requests, disable_tqdm: bool = False):
+            from lm_eval.api.instance import Instance
+
             for req in requests:
                 self._fit(req)
-            return super().generate_until(requests, disable_tqdm)
+            outputs = super().generate_until(requests, disable_tqdm)
+            asked = expansion_requests(self, requests, outputs)
+            if not asked:
+                return outputs
+            texts = super().generate_until([Instance("generate_until", {}, a, i) for i, a in enumerate(asked.values())],
+                                           disable_tqdm)
+            return expanded(requests, outputs, dict(zip(asked, texts)))
 
     lm = SearchtuneVLLM(**vllm_args(base, adapter, dtype=dtype, max_length=max_length, batch_size=batch_size))
     lm._add_special_tokens = not getattr(lm.tokenizer, "chat_template", None)

@@ -59,6 +59,7 @@ def evaluate(
     max_target_length: int | None = None,
     decoding: dict | None = None,
     length_words: int | None = None,
+    response_words: int | None = None,
     locate: dict | None = None,
     run_dir=None,
     wandb_mode: str = "auto",
@@ -73,8 +74,11 @@ def evaluate(
     prompt longer than training allowed is cut the way training cuts it (finetune.core.prompts.fit_prompt).
     `decoding` holds the recipe's eval.decoding settings that differ from greedy (DecodingSection.changes()); they
     replace every generation task's own and are recorded with its scores. `length_words`: the length target of every
-    summarize prompt, for a model trained with one (finetune.core.prompts.eval_length); `locate`, the recipe's
-    data.locate, makes a meeting source's located prompts those of training (finetune.core.locate).
+    summarize prompt, for a model trained with one (finetune.core.prompts.eval_length); `response_words`: the words
+    kept of each earlier system response in a query_rewrite prompt, None to leave them out (a recipe's
+    finetune.core.prompts.response_budget); `locate`, the recipe's data.locate, makes a meeting source's located
+    prompts those of training (finetune.core.locate). recipe_settings gives all of these as a recipe sets them; the
+    length and response settings are recorded with each task's decoding.
 
     `lm`: an lm-eval model to score instead of SearchtuneLM over `model` (evals.lm.vllm_lm on a GPU); it has no
     generation cache and no adapter switch, so `baseline` must be off.
@@ -90,8 +94,8 @@ def evaluate(
     output_dir = Path(output_dir)
     if baseline and not _is_peft(model):
         raise UserError("--baseline base: the model has no adapter to switch off; pass --adapter or --run")
-    loaded = tasks_manager.load_tasks(tasks, data, instructions, prompt_settings(length_words, max_length,
-                                                                                  max_target_length, locate))
+    prompt = prompt_settings(length_words, max_length, max_target_length, locate, response_words)
+    loaded = tasks_manager.load_tasks(tasks, data, instructions, prompt)
     for task in loaded["tasks"].values():
         if decoding and task.config.output_type == "generate_until":
             task.config.generation_kwargs = {**(task.config.generation_kwargs or {}), **generation_kwargs(decoding)}
@@ -137,7 +141,7 @@ def evaluate(
         for name, samples in run["retrieval"].items():
             benchmark.write_runs(output_dir / "runs", name, variant, samples)
 
-    results = summarize(task_objs, runs, lms["tuned"].batch_size, data, model_info)
+    results = summarize(task_objs, runs, lms["tuned"].batch_size, data, model_info, prompt)
     write_results(output_dir, results)
     history = RunFolder(run_dir).log_history() if run_dir else None
     report.write_reports(output_dir, results, predictions.PredictionsFile(output_dir / PREDICTIONS_FILE),
@@ -174,8 +178,10 @@ def _scores(sample: dict, aggregates: dict) -> dict:
     return {"doc_id": sample["doc_id"], **{m: sample.get(m) for m in aggregates}}
 
 
-def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model_info: dict) -> dict:
-    """results.json from the per-example scores (and, for metrics only lm-eval aggregates, its results)."""
+def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model_info: dict,
+              prompt: dict | None = None) -> dict:
+    """results.json from the per-example scores (and, for metrics only lm-eval aggregates, its results); `prompt`:
+    prompt_settings, of which each task's decoding records the ones its prompts depend on."""
     base = runs.get("base")
     results = {
         "model": {"base": str(model_info.get("base")), "adapter": _str_or_none(model_info.get("adapter"))},
@@ -191,7 +197,7 @@ def summarize(tasks: dict, runs: dict, batch_size: int, data: dict | None, model
         aggregates = tasks_manager.aggregates(task)
         entry = {
             "dataset": dataset_info(task, data, n=len(tuned_samples)),
-            "decoding": decoding_info(task, batch_size),
+            "decoding": {**decoding_info(task, batch_size), **prompt_info(task, prompt)},
             # Generation and scoring of this task alone, per model variant (absent when tasks shared a pass).
             "seconds": {variant: round(run["task_seconds"][name], 1) for variant, run in runs.items()
                         if name in run["task_seconds"]},
@@ -213,10 +219,43 @@ def _timing(run: dict) -> dict:
             "examples_per_second": round(examples / seconds, 3) if seconds else None}
 
 
-def prompt_settings(length_words, max_length, max_target_length, locate) -> dict:
+def prompt_settings(length_words, max_length, max_target_length, locate, response_words=None) -> dict:
     """What evals.tasks_manager.load_tasks hands the tasks so that their prompts are the training prompts."""
     return {"length_words": length_words, "max_length": max_length, "max_target_length": max_target_length,
-            "locate": locate}
+            "locate": locate, "response_words": response_words}
+
+
+def recipe_settings(recipe) -> dict:
+    """evaluate()'s prompt and decoding arguments as a run's recipe sets them. The eval after training and `searchtune
+    eval --run` both take them from here (the CLI's flags may replace some), so that a setting that shapes the
+    training prompt cannot reach one eval path and miss the other."""
+    from finetune.core.prompts import eval_length, response_budget
+
+    data = recipe.data
+    return {
+        "instructions": registry.recipe_instructions(recipe.model_dump(mode="json")),
+        "max_length": data.max_length, "max_target_length": data.max_target_length,
+        "decoding": recipe.eval.decoding.changes(), "length_words": eval_length(data, recipe.eval),
+        "response_words": response_budget(data), "locate": data.locate.model_dump() if data.locate else None,
+    }
+
+
+# The prompt settings each kind of task records beside its decoding (when set): what a reader must know to tell
+# two scores of one model apart, e.g. with and without the earlier system responses.
+RECORDED_PROMPT = {"query_rewrite": "response_words", "summarize": "length_words"}
+
+
+def prompt_info(task, prompt: dict | None) -> dict:
+    """The prompt settings of `prompt` (prompt_settings) that shaped this task's prompts; a searchtune task only."""
+    source = _source(task)
+    key = RECORDED_PROMPT.get(registry.SOURCES[source].kind) if source in registry.SOURCES else None
+    value = (prompt or {}).get(key) if key else None
+    return {key: int(value)} if value is not None else {}
+
+
+def _source(task) -> str | None:
+    """The evals.registry source key of a searchtune task, None for another lm-eval task."""
+    return (task.config.dataset_kwargs or {}).get("source") if task.config.custom_dataset else None
 
 
 def _str_or_none(value) -> str | None:
@@ -231,7 +270,7 @@ def _samples(out: dict, task: str, offset: int = 0) -> list[dict]:
 
 
 def dataset_info(task, data: dict | None, n: int) -> dict:
-    source = (task.config.dataset_kwargs or {}).get("source") if task.config.custom_dataset else None
+    source = _source(task)
     if source:
         path = registry.resolve_path(source, data)
         info = {"name": source, "path": str(path.resolve()), "sha256": file_sha256(path), "n": n}

@@ -30,9 +30,10 @@ import json
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+from finetune.core.datafiles import read_file
 from finetune.core.errors import UserError
 from finetune.core.paths import SAMPLE_DATA, data_root, eval_tasks
-from finetune.core.prompts import in_topics
+from finetune.core.prompts import in_topics, topic_number
 
 TASKS_DIR = eval_tasks()
 
@@ -129,7 +130,8 @@ class Source(NamedTuple):
     # the judged collection searched with each rewrite.
     columns: dict | None = None
     judged: Judged | None = None
-    # Other tasks over the same data (e.g. `_multi`: several rewrites fused at retrieval time).
+    # Other tasks over the same data (e.g. `_multi`: several rewrites fused at retrieval time; `_expand`: each
+    # rewrite searched with a generated expansion).
     variants: tuple[str, ...] = ()
     # Rows are meetings with several queries each (QMSum): evals.tasks.utils.load_dataset makes one located doc per
     # query (finetune.core.locate).
@@ -169,9 +171,10 @@ SOURCES = {
                        ("qid", "raw_utterance"), None, columns=CAST_COLUMNS, judged=CAST_MINI),
     "cast2020_even": Source("searchtune_qr_cast2020_even", "query_rewrite", "trec-cast/cast2020_eval.jsonl",
                             ("qid", "raw_utterance"), None, topics="even", columns=CAST_COLUMNS, judged=CAST_MINI,
-                            variants=("searchtune_qr_cast2020_even_multi",)),
+                            variants=("searchtune_qr_cast2020_even_multi", "searchtune_qr_cast2020_even_expand")),
     "retrieval": Source("searchtune_qr_retrieval", "query_rewrite", EXAMPLE / "conversations.jsonl", ("qid", "query"),
-                        None, columns={}, judged=EXAMPLE_JUDGED, variants=("searchtune_qr_retrieval_multi",)),
+                        None, columns={}, judged=EXAMPLE_JUDGED,
+                        variants=("searchtune_qr_retrieval_multi", "searchtune_qr_retrieval_expand")),
     "disflqa": Source("searchtune_qr_disflqa", "query_rewrite", "disfl-qa/dev.jsonl", ("disfluent", "original"),
                       _disflqa),
     "sum_sample": Source("searchtune_sum_sample", "summarize", SAMPLE_DATA / "summarize_heldout.jsonl",
@@ -299,6 +302,66 @@ def recipe_instructions(recipe: dict) -> dict[str, str]:
         keys = sample.get(data.get("task")) if path.startswith("sample:") else by_folder.get(Path(path).parent.name)
         for key in keys or [] if instruction else []:
             out.setdefault(key, instruction)
+    return out
+
+
+class Overlap(NamedTuple):
+    """Turns of one training source (`data.train.N`) that an eval task reports."""
+
+    source: int
+    task: str
+    topics: tuple[int, ...]  # topic numbers both sides have (CAsT's `81_2` -> 81)
+    qids: tuple[str, ...]  # query ids both sides have that carry no topic number (those count under `topics`)
+
+    def describe(self) -> str:
+        shared = []
+        if self.topics:
+            shared.append(f"topics {_first(self.topics)}")
+        if self.qids:
+            shared.append(f"query ids {_first(self.qids)}")
+        return f"`data.train.{self.source}`: trains on {' and '.join(shared)}, which eval task {self.task} reports"
+
+
+def _first(values: tuple, n: int = 6) -> str:
+    return ", ".join(str(v) for v in values[:n]) + (f" and {len(values) - n} more" if len(values) > n else "")
+
+
+def reported_overlap(recipe, tasks, data: dict | None = None) -> list[Overlap]:
+    """Where a query_rewrite recipe's training sources hold turns that `tasks` report, by topic number or query id:
+    relevance learned on a reported turn would inflate its score. One check for training (finetune.preflight, the
+    recipe's own eval.tasks) and for `searchtune eval --run` (the tasks asked for), which is how reported numbers are
+    made.
+
+    Reported turns are read as the eval reads them (`data`: the --data overrides, else the data root); training
+    turns from the recipe's local sources under its data.root, every row of the source's `topics` whether or not
+    training skips it as bad (a Hub source is not read). Only sources whose rows carry query ids take part."""
+    if recipe.data.task != "query_rewrite":
+        return []
+    reported = {}
+    for key, src in SOURCES.items():
+        named = [task for task in src.tasks if task in tasks]
+        if named and src.kind == "query_rewrite" and "qid" in src.required:
+            _, docs = read_rows(key, data)
+            reported[named[0]] = {str(d["qid"]) for d in docs if d.get("qid")}
+    out = []
+    for i, source in enumerate(recipe.data.train if reported else []):
+        path = recipe.source_path(source)
+        if path is None:
+            continue  # a Hub dataset: not read before training
+        if not path.is_file():
+            raise UserError(f"`data.train.{i}`: {path} does not exist, so the turns it trained on cannot be checked "
+                            f"against those eval task {next(iter(reported))} reports; point the recipe's data.root (or "
+                            "the source's path) at the training data")
+        column = source.columns.get("qid", "qid")
+        trained = {str(row[column]) for _, row in read_file(path, source.format)
+                   if isinstance(row, dict) and row.get(column) not in (None, "") and not isinstance(row[column], bool)}
+        trained = {qid for qid in trained if in_topics(qid, source.topics)}
+        trained_topics = {topic_number(q) for q in trained} - {None}
+        for task, qids in reported.items():
+            topics = sorted(trained_topics & ({topic_number(q) for q in qids} - {None}))
+            shared = sorted(q for q in trained & qids if topic_number(q) is None)
+            if topics or shared:
+                out.append(Overlap(i, task, tuple(topics), tuple(shared)))
     return out
 
 

@@ -71,30 +71,10 @@ def reward_files(recipe: Recipe) -> list[str]:
 
 
 def reported_turns_in_training(recipe: Recipe) -> list[str]:
-    """Training turns whose topic an eval task reports: relevance learned on a topic would inflate its score."""
-    from evals.registry import SOURCES, read_rows
-    from finetune.core.prompts import topic_number
-    from finetune.training.data import training_records
+    """Training turns that the recipe's own eval tasks report (evals.registry.reported_overlap, which `searchtune
+    eval --run` runs too): relevance learned on a reported topic would inflate its score."""
+    from evals.registry import reported_overlap
 
-    reported = {}
-    for key, src in SOURCES.items():
-        named = [task for task in src.tasks if task in recipe.eval.tasks]
-        if named and src.kind == "query_rewrite" and "qid" in src.required:
-            _, docs = read_rows(key)
-            reported[named[0]] = {topic_number(d["qid"]) for d in docs} - {None}
-    if not reported:
-        return []
-    problems = []
-    for i, source in enumerate(recipe.data.train):
-        if recipe.source_path(source) is None:
-            continue  # a Hub dataset: not read before training
-        alone = recipe.model_copy(update={"data": recipe.data.model_copy(update={"train": [source], "limit": None})})
-        topics = {topic_number(r.get("qid")) for r in training_records(alone)} - {None}
-        for task, task_topics in reported.items():
-            if topics & task_topics:
-                shared = ", ".join(str(t) for t in sorted(topics & task_topics)[:6])
-                problems.append(
-                    f"{recipe.where(f'data.train.{i}.path')}: `data.train.{i}`: trains on topics {shared}, which eval "
-                    f"task {task} reports; train on the other topics (`data.train.{i}.topics: odd` with "
-                    "searchtune_qr_cast2020_even) or report a task that leaves them out")
-    return problems
+    return [f"{recipe.where(f'data.train.{o.source}.path')}: {o.describe()}; train on the other topics "
+            f"(`data.train.{o.source}.topics: odd` with searchtune_qr_cast2020_even) or report a task that leaves "
+            "them out" for o in reported_overlap(recipe, recipe.eval.tasks)]

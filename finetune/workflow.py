@@ -61,18 +61,14 @@ def run(args, stop=None) -> int:
                   f"  searchtune eval --run {shlex.quote(str(out))}", flush=True)
         elif main_process and recipe.eval.tasks:
             from evals.report import summary_text
-            from evals.pipeline import evaluate
-            from evals.registry import recipe_instructions
-            from finetune.core.prompts import eval_length
+            from evals.pipeline import evaluate, recipe_settings
 
+            # The prompt settings come from the one place `searchtune eval --run` takes them from (earlier
+            # responses included); preflight already refused reported turns in the training data.
             results = evaluate(
                 trained.model, trained.tokenizer, recipe.eval.tasks, folder.eval_dir, limit=recipe.eval.limit,
                 batch_size=recipe.eval.batch_size, baseline=recipe.eval.baseline, run_dir=out,
-                instructions=recipe_instructions(recipe.model_dump(mode="json")),
-                max_length=recipe.data.max_length, max_target_length=recipe.data.max_target_length,
-                decoding=recipe.eval.decoding.changes(), length_words=eval_length(recipe.data, recipe.eval),
-                locate=recipe.data.locate.model_dump() if recipe.data.locate else None,
-                model_info={"base": recipe.model.name, "adapter": str(folder.adapter_dir)},
+                model_info={"base": recipe.model.name, "adapter": str(folder.adapter_dir)}, **recipe_settings(recipe),
             )
             print(summary_text(results))
         tracking.finish()

@@ -74,3 +74,36 @@ def test_reward_qrels_naming_an_unknown_passage_are_refused_before_training(data
 def test_a_missing_init_adapter_is_refused_before_training(data_root, tmp_path):
     with pytest.raises(UserError, match=r"`train.init_adapter`: .*gone holds no adapter_config.json"):
         preflight(recipe(tmp_path, f"train.init_adapter={tmp_path / 'gone'}"))
+
+
+def test_query_ids_without_a_topic_number_are_compared_too(data_root, tmp_path):
+    """Conversations named by words, not CAsT topic numbers: a shared query id is the overlap."""
+    reported = [{"qid": f"bees_{n}", "raw_utterance": f"and the mites {n}?", "history_utterances": ["honeybees"],
+                 "manual_rewrite": f"and the honeybee mites {n}?"} for n in (1, 2)]
+    write_jsonl(data_root / "trec-cast/cast2020_eval.jsonl", reported)
+    train = write_jsonl(tmp_path / "train.jsonl", [reported[1], dict(reported[0], qid="cats_1")])
+    with pytest.raises(UserError, match=r"r.yaml(:\d+)?: `data.train.0`: trains on query ids bees_2, which eval task "
+                                        r"searchtune_qr_cast2020 reports; train on the other topics"):
+        preflight(recipe(tmp_path, "train.method=sft", f"data.train.0.path={train}", "data.train.0.topics=all",
+                         "eval.tasks=[searchtune_qr_cast2020]"))
+    write_jsonl(train, [dict(reported[0], qid="cats_1")])
+    preflight(recipe(tmp_path, "train.method=sft", f"data.train.0.path={train}", "data.train.0.topics=all",
+                     "eval.tasks=[searchtune_qr_cast2020]"))
+
+
+def test_reported_turns_are_read_where_the_eval_reads_them(data_root, tmp_path):
+    """evals.registry.reported_overlap, the one check training and `searchtune eval --run` share: the reported side
+    comes from the eval's --data files (else the data root), the training side from the recipe's data.root."""
+    from evals.registry import reported_overlap
+
+    trained = recipe(tmp_path, "data.train.0.topics=all")  # topics 81 and 82
+    (overlap,) = reported_overlap(trained, ["searchtune_qr_cast2020_even"])
+    assert (overlap.source, overlap.task, overlap.topics, overlap.qids) == (0, "searchtune_qr_cast2020_even", (82,), ())
+    other = write_jsonl(tmp_path / "other.jsonl", [{"qid": "90_1", "raw_utterance": "and then?",
+                                                    "history_utterances": [], "manual_rewrite": "and then?"}])
+    assert reported_overlap(trained, ["searchtune_qr_cast2020_even"], {"cast2020_even": str(other)}) == []
+    assert reported_overlap(trained, ["searchtune_qr_sample", "searchtune_qr_canard"]) == []  # no query ids there
+    (data_root / "trec-cast/cast2020_eval.jsonl").rename(tmp_path / "moved.jsonl")
+    with pytest.raises(UserError, match=r"`data.train.0`: .*cast2020_eval.jsonl does not exist, so the turns it "
+                                        r"trained on cannot be checked .*; point the recipe's data.root"):
+        reported_overlap(trained, ["searchtune_qr_cast2020_even"], {"cast2020_even": str(tmp_path / "moved.jsonl")})

@@ -26,7 +26,7 @@ def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_in
                  retrieval: dict | None = None, searchtune_response_words: int | None = None,
                  searchtune_length_words: int | None = None, locate: dict | None = None,
                  searchtune_locate: dict | None = None, searchtune_max_length: int | None = None,
-                 searchtune_max_target_length: int | None = None, **_metadata):
+                 searchtune_max_target_length: int | None = None, expansion: dict | None = None, **_metadata):
     """lm-eval `custom_dataset`: called with the task metadata and `dataset_kwargs` (which names the source and, for
     a retrieval source, its retriever settings: evals.benchmark.SETTINGS).
 
@@ -37,13 +37,24 @@ def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_in
 
     A meeting source (QMSum) gives one doc per query, its transcript located as training locates it
     (finetune.core.locate): the recipe's data.locate (metadata searchtune_locate) under the task's own `locate`
-    settings (dataset_kwargs: the strategy, the queries), within the budget of searchtune_max_length."""
+    settings (dataset_kwargs: the strategy, the queries), within the budget of searchtune_max_length.
+
+    A retrieval source's task with metadata `expansion` (evals.benchmark.EXPANSION_SETTINGS) has the model write an
+    expansion after each rewrite: every doc carries its token budget (benchmark.EXPANSION_FIELD), which evals.lm
+    reads."""
     import datasets
 
     from evals import benchmark
 
-    _, docs = registry.read_rows(source, searchtune_data)
     src = registry.SOURCES[source]
+    # lm-eval names the task's YAML file in its metadata: the file a bad setting is in.
+    yaml_file = _metadata.get("config_source")
+    where = yaml_file if yaml_file not in (None, "inline") else f"task {src.task}"
+    expand = benchmark.expansion_settings(where, expansion)
+    if expand and not src.judged:
+        raise UserError(f"{where}: metadata.expansion set, but source {source} has no judged collection to search "
+                        "with it; drop the setting or use a retrieval source")
+    _, docs = registry.read_rows(source, searchtune_data)
     instruction = (searchtune_instructions or {}).get(source) or src.instruction
     if src.meetings:
         settings = {**(searchtune_locate or {}), **(locate or {})}
@@ -60,6 +71,8 @@ def load_dataset(source: str, searchtune_data: dict | None = None, searchtune_in
         docs = benchmark.prepare(source, docs, retrieval, searchtune_data)
     elif retrieval:
         raise UserError(f"task {src.task}: dataset_kwargs.retrieval set, but source {source} has no judged collection")
+    if expand:
+        docs = [dict(doc, **{benchmark.EXPANSION_FIELD: expand["max_gen_toks"]}) for doc in docs]
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
 
@@ -78,7 +91,8 @@ def doc_to_target(doc: dict) -> str:
 def process_query_rewrite(doc: dict, results: list) -> dict:
     """Text metrics of the (first) rewrite against the reference, None without one; for a retrieval source, the
     measures of the rewrite, the raw utterance (floor) and the reference (ceiling) by every retriever
-    (evals.benchmark). A task with `repeats` hands several rewrites, searched together (reciprocal-rank fusion)."""
+    (evals.benchmark). A task with `repeats` hands several rewrites, searched together (reciprocal-rank fusion); a
+    task with an expansion hands each rewrite with it, and only retrieval sees the expansion."""
     from evals import benchmark, metrics
 
     rewrites = benchmark.rewrites_of(results[0])
@@ -92,7 +106,7 @@ def process_query_rewrite(doc: dict, results: list) -> dict:
             "history_term_recall": metrics.history_term_recall(pred, refs[0], doc["history"], doc["query"]),
             "unnecessary_change_rate": metrics.unnecessary_change(pred, doc["query"], refs[0]),
         })
-    scores.update(benchmark.scores(doc, rewrites))
+    scores.update(benchmark.scores(doc, benchmark.queries_of(doc, results[0])))
     return scores
 
 

@@ -1,6 +1,6 @@
 """The retrieval-grounded rewrite tasks (evals.benchmark): the example set through `searchtune eval` (run files equal
 to trec_eval's reading of them, gap closed, report plots), CAsT 2021/2022-style responses, presets, refusals before
-scoring, and several rewrites fused by reciprocal rank."""
+scoring, several rewrites fused by reciprocal rank, and a generated expansion searched after the rewrite."""
 
 from __future__ import annotations
 
@@ -176,3 +176,141 @@ def test_sampled_repeats_get_their_own_cache_keys():
     keys = request_keys([req, req, req, other, other])
     assert len(set(keys[:3])) == 3 and keys[0] == request_key("p", sampled)
     assert keys[3] == keys[4] == request_key("p", greedy)
+
+
+# ------------------------------------------------------------------------------------------- generated expansion
+
+# The tiny model's chat template (tests/conftest.py CHATML) around one user turn, with the generation prompt.
+CHATML_TURN = "<|im_start|>user\n{}<|im_end|>\n<|im_start|>assistant\n"
+EXPANSIONS = {"Why do cats purr?": "Cats purr by vibrating the muscles of the larynx.",
+              "Do big ones do it too?": "Lions and tigers cannot purr; cheetahs and cougars, small wild cats, can."}
+
+
+def test_expand_task_searches_rewrite_and_expansion_and_scores_the_rewrite_alone(tmp_path, monkeypatch, tiny_model_dir):
+    """Through `searchtune eval`, beside the plain task: the model copies the question as its rewrite and answers the
+    expansion prompt with a fixed passage, so what each task searched and scored is known exactly."""
+    import time
+
+    from evals.cli import main
+    from evals.lm import SearchtuneLM
+
+    monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
+    expansion_calls = []
+
+    def generate(self, batch):
+        out = []
+        for _, ids, gen_kwargs in batch:
+            prompt = self.tokenizer.decode(ids)
+            if benchmark.EXPANSION_INSTRUCTION in prompt:
+                expansion_calls.append((prompt, gen_kwargs))
+                out.append(EXPANSIONS[prompt.split("Question: ")[1].split("<|im_end|>")[0]])
+            else:
+                out.append(prompt.split("Last question: ")[1].split("<|im_end|>")[0])
+        if any(benchmark.EXPANSION_INSTRUCTION in self.tokenizer.decode(ids) for _, ids, _ in batch):
+            time.sleep(1.0)  # a slow expansion: the expand task's time must carry it
+        return out
+
+    monkeypatch.setattr(SearchtuneLM, "_generate", generate)
+    data = cast_files(tmp_path)
+    data["cast2020_even"] = data.pop("cast2020")
+    out = tmp_path / "eval"
+    plain, expand = "searchtune_qr_cast2020_even", "searchtune_qr_cast2020_even_expand"
+    # The plain task first: it pays for building the indexes, so the expand task's time is mostly its expansions.
+    assert main(["--model", str(tiny_model_dir), "--task", f"{plain},{expand}", "--output", str(out),
+                 "--wandb-mode", "disabled", "--batch-size", "8", *(f"--data={k}={v}" for k, v in data.items())]) == 0
+
+    # One expansion per rewrite, the fixed instruction and the rewrite in one chat turn, greedy, the YAML's budget.
+    assert len(expansion_calls) == 2
+    for prompt, gen_kwargs in expansion_calls:
+        rewrite = prompt.split("Question: ")[1].split("<|im_end|>")[0]
+        assert prompt == CHATML_TURN.format(benchmark.expansion_message(rewrite))
+        assert gen_kwargs["max_gen_toks"] == 64 and gen_kwargs["do_sample"] is False and "\n\n" in gen_kwargs["until"]
+
+    lines = (out / "predictions.jsonl").read_text().splitlines()
+    rows = {(r["task"], r["input"]["qid"]): r for r in map(json.loads, lines)}
+    docs = {d["qid"]: d for d in utils.load_dataset("cast2020_even", data)["test"]}
+    for qid, doc in docs.items():
+        rewrite = doc["query"]
+        expanded, alone = rows[(expand, qid)], rows[(plain, qid)]
+        assert expanded["prediction"] == f"{rewrite}{benchmark.EXPANSION_MARK}{EXPANSIONS[rewrite]}"
+        assert alone["prediction"] == rewrite  # the plain task: no expansion, no mark
+        # Text metrics see the rewrite alone: the same as the plain task's for the same rewrite.
+        for metric in ("exact_match", "bleu", "rouge1_recall", "unnecessary_change_rate"):
+            assert expanded["scores"][metric] == alone["scores"][metric]
+        # Retrieval searched the rewrite followed by the expansion; the plain task, the rewrite.
+        for text, row in ((f"{rewrite} {EXPANSIONS[rewrite]}", expanded), (rewrite, alone)):
+            ranked = [pid for pid, _ in benchmark.ranking(doc["retrieval"], "bm25", [text])]
+            expected = retrieval.evaluate({"q": ranked}, {"q": benchmark.collection(doc["retrieval"]).qrels[qid]})
+            assert row["scores"]["bm25_ndcg@3"] == pytest.approx(expected["q"]["ndcg@3"])
+    assert rows[(expand, "2_2")]["scores"]["bm25_ndcg@3"] > rows[(plain, "2_2")]["scores"]["bm25_ndcg@3"]
+    # The run file of the expand task ranks what it searched.
+    first = (out / "runs" / f"{expand}.tuned.bm25.trec").read_text().splitlines()
+    best = {line.split()[0]: line.split()[2] for line in first if line.split()[3] == "1"}
+    assert best["2_2"] == "cat2"
+
+    results = json.loads((out / "results.json").read_text())["tasks"]
+    assert results[expand]["seconds"]["tuned"] >= 1.0
+    assert results[expand]["metrics"]["bleu"]["value"] == results[plain]["metrics"]["bleu"]["value"]
+    report = (out / "report.md").read_text()
+    assert report.count("Time per query") == 2
+
+
+def test_the_model_writes_the_expansion_after_its_rewrite(tiny_model_dir):
+    import torch
+    from lm_eval.api.instance import Instance
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from evals.lm import SearchtuneLM, request_keys
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    # At its init scale the random model only ever emits newlines; larger weights give text to expand.
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() > 1:
+                p.normal_(0, 0.3)
+    lm = SearchtuneLM(model, tokenizer, batch_size=4)
+    kwargs = {"until": [], "max_gen_toks": 8, "do_sample": False}
+    prompts = [lm.apply_chat_template([{"role": "user", "content": t}]) for t in ("where was she born", "hello")]
+
+    def requests(doc):
+        return [Instance("generate_until", doc, (p, dict(kwargs)), i) for i, p in enumerate(prompts)]
+
+    plain = lm.generate_until(requests({}), disable_tqdm=True)
+    assert all(plain) and not any(benchmark.EXPANSION_MARK in p for p in plain)
+    asked = requests({benchmark.EXPANSION_FIELD: 5})
+    assert request_keys(asked) != request_keys(requests({}))  # the expand task's rewrites are its own cost
+    out = lm.generate_until(asked, disable_tqdm=True)
+    # The expansions on their own, from a fresh model (no shared cache): the fixed prompt rendered by the chat
+    # template, greedy, the doc's budget of tokens, the rewrite's stop strings.
+    rewrites = [r.strip() for r in plain if r.strip()]
+    passages = SearchtuneLM(model, tokenizer, batch_size=4).generate_until(
+        [Instance("generate_until", {}, (CHATML_TURN.format(benchmark.expansion_message(r)),
+                                         {"until": [], "do_sample": False, "temperature": 0.0, "max_gen_toks": 5}), i)
+         for i, r in enumerate(rewrites)], disable_tqdm=True)
+    assert any(passages)
+    expansion = dict(zip(rewrites, passages))
+    assert out == [benchmark.with_expansion(r, expansion.get(r.strip(), "")) for r in plain]
+    assert benchmark.rewrites_of(out) == [r.strip() for r in plain]
+
+
+def test_expansion_settings_and_refusals():
+    task = "searchtune_qr_retrieval_expand"
+    docs = load_tasks([task])["tasks"][task].eval_docs
+    assert {d[benchmark.EXPANSION_FIELD] for d in docs} == {64}  # the YAML's metadata.expansion.max_gen_toks
+    assert benchmark.EXPANSION_FIELD not in load_tasks(["searchtune_qr_retrieval"])["tasks"][
+        "searchtune_qr_retrieval"].eval_docs[0]
+    with pytest.raises(UserError, match=r"metadata.expansion.max_tokens: unknown setting; settings are max_gen_toks"):
+        utils.load_dataset("retrieval", expansion={"max_tokens": 32})
+    with pytest.raises(UserError, match=r"metadata.expansion.max_gen_toks 0: use a positive integer"):
+        utils.load_dataset("retrieval", expansion={"max_gen_toks": 0})
+    with pytest.raises(UserError, match=r"metadata.expansion set, but source qr_sample has no judged collection"):
+        utils.load_dataset("qr_sample", expansion={})
+    # A model that skipped the expansion (lm-eval's own `hf`) is refused rather than scored on the rewrite alone.
+    with pytest.raises(UserError, match=r"only searchtune's model writes; score the task with `searchtune eval`"):
+        utils.process_query_rewrite(docs[0], ["How do honeybees find food?"])
+    # Several sampled rewrites, each with its expansion: each searched with its own.
+    doc = dict(docs[0])
+    response = [benchmark.with_expansion("a", "b c"), benchmark.with_expansion("d", "")]
+    assert benchmark.queries_of(doc, response) == ["a b c", "d"] and benchmark.rewrites_of(response) == ["a", "d"]

@@ -240,3 +240,104 @@ def test_bad_decoding_flags_fail_before_the_model_loads(capsys, tmp_path):
 def test_length_words_for_a_run_trained_without_a_target_is_refused(capsys, run_folder):
     assert eval_main("--run", run_folder, "--length-words", "20", "--wandb-mode", "disabled") == 2
     assert "--length-words 20: the run trained without a length target" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- earlier responses, reported turns (issue 13)
+
+CAST_COLUMNS = {"history": "history_utterances", "query": "raw_utterance", "rewrite": "manual_rewrite",
+                "responses": "history_responses"}
+
+
+def cast2021_rows(topic, first: str, response: str) -> list[dict]:
+    """Two turns of a CAsT 2021/2022-style conversation: the earlier system response comes with the history."""
+    return [{"qid": f"{topic}_1", "raw_utterance": first, "history_utterances": [], "history_responses": [],
+             "manual_rewrite": first},
+            {"qid": f"{topic}_2", "raw_utterance": "Why did it stop working?", "history_utterances": [first],
+             "history_responses": [response], "manual_rewrite": "Why did my garage door opener stop working?"}]
+
+
+def qr_run(run_folder, tmp_path, tiny_model_dir, train_rows, *, topics="all", **data) -> Path:
+    """A copy of the run folder, its recipe a query_rewrite run trained on `train_rows` (CAsT columns)."""
+    import shutil
+
+    run = tmp_path / "qr-run"
+    shutil.copytree(run_folder, run)
+    train = write_jsonl(tmp_path / "train.jsonl", train_rows)
+    write_recipe(run, model={"name": str(tiny_model_dir), "dtype": "float32"},
+                 data={"task": "query_rewrite",
+                       "train": [{"path": str(train), "columns": CAST_COLUMNS, "topics": topics}], **data},
+                 eval={"tasks": ["searchtune_qr_cast2020"], "limit": 2, "batch_size": 2, "baseline": False})
+    return run
+
+
+def test_a_responses_trained_run_is_scored_with_its_responses_and_without_them_on_request(
+        run_folder, tmp_path, monkeypatch, tiny_model_dir, cast_data):
+    """The eval prompt carries the earlier responses as the run trained with them (data.responses: include, cut to
+    data.response_words); `--response-words 0` scores the same model without them; results.json says which."""
+    monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
+    run = qr_run(run_folder, tmp_path, tiny_model_dir,
+                 cast2021_rows(107, "What is a garage door opener?", "It is a motorized device that opens doors."),
+                 responses="include", response_words=3, max_length=1024, max_target_length=64)  # no history cut
+    reported = write_jsonl(tmp_path / "cast2021.jsonl", cast2021_rows(
+        1, "How do garage door openers work?", "A garage door opener uses a motor to lift the door."))
+    data = [f"cast2020={reported}", f"cast2020_corpus={cast_data['cast2020_corpus']}",
+            f"cast2020_qrels={cast_data['cast2020_qrels']}"]
+    flags = [x for pair in data for x in ("--data", pair)] + ["--wandb-mode", "disabled"]
+
+    def scored(out: Path) -> tuple[list[str], dict]:
+        prompts = [json.loads(line)["prompt"] for line in (out / "predictions.jsonl").read_text().splitlines()]
+        decoding = json.loads((out / "results.json").read_text())["tasks"]["searchtune_qr_cast2020"]["decoding"]
+        return prompts, decoding
+
+    assert eval_main("--run", run, *flags) == 0
+    prompts, decoding = scored(run / "eval")
+    assert len(prompts) == 2 and decoding["response_words"] == 3
+    assert any("User: How do garage door openers work?\nSystem: A garage door ...\n\nLast question: Why did it stop"
+               in p for p in prompts)
+
+    assert eval_main("--run", run, *flags, "--response-words", "0", "--output", tmp_path / "without") == 0
+    prompts, decoding = scored(tmp_path / "without")
+    assert len(prompts) == 2 and "response_words" not in decoding and not any("System:" in p for p in prompts)
+    assert any("- How do garage door openers work?\n\nLast question: Why did it stop" in p for p in prompts)
+
+
+def test_response_words_flag_over_the_recipe_and_its_bounds(run_folder, tmp_path, tiny_model_dir):
+    from evals.cli import build_parser, eval_settings
+
+    def settings(run, *flags):
+        args = ["--run", str(run), "--task", "searchtune_qr_sample", *map(str, flags)]
+        return eval_settings(build_parser().parse_args(args))
+
+    rows = cast2021_rows(107, "What is a garage door opener?", "It opens doors.")
+    assert settings(qr_run(run_folder, tmp_path / "a", tiny_model_dir, rows))["response_words"] is None
+    run = qr_run(run_folder, tmp_path / "b", tiny_model_dir, rows, responses="include", response_words=3)
+    assert [settings(run, *f)["response_words"] for f in ((), ("--response-words", 7), ("--response-words", 0))] == \
+        [3, 7, None]
+    from finetune.core.errors import UserError
+
+    with pytest.raises(UserError, match=r"--response-words -1: use 0 \(no earlier responses\) or a number of words"):
+        settings(run, "--response-words", -1)
+
+
+def test_eval_run_refuses_a_task_that_reports_topics_the_run_trained_on(run_folder, tmp_path, monkeypatch, capsys,
+                                                                        tiny_model_dir):
+    """`searchtune eval --run RUN --task searchtune_qr_cast2020_even` (how reported numbers are made) runs the check
+    training runs on its own eval.tasks, on the reported rows the eval would score (--data), before a model loads."""
+    from evals.cli import build_parser, eval_settings
+
+    monkeypatch.setenv("SEARCHTUNE_DATA_ROOT", str(tmp_path / "empty"))  # the reported rows come from --data alone
+    cast = write_jsonl(tmp_path / "cast2020.jsonl", [
+        {"qid": f"{t}_{n}", "raw_utterance": f"what about it {n}?", "history_utterances": ["jaguars"],
+         "manual_rewrite": f"what about jaguars {n}?"} for t in (81, 82, 84) for n in (1, 2)])
+    run = qr_run(run_folder, tmp_path, tiny_model_dir, [json.loads(line) for line in cast.read_text().splitlines()])
+    args = ["--run", run, "--task", "searchtune_qr_cast2020_even", "--data", f"cast2020_even={cast}",
+            "--model", tmp_path / "no-model-here", "--wandb-mode", "disabled"]
+    assert _error(capsys, *args) == (
+        f"searchtune: error: --run {run}: `data.train.0`: trains on topics 82, 84, which eval task "
+        "searchtune_qr_cast2020_even reports; its scores there would count turns it learned: score a task that leaves "
+        "them out (a run trained on `topics: odd` reports searchtune_qr_cast2020_even) or retrain on the other topics")
+    # Trained on the odd topics only: the even ones may be reported.
+    odd = qr_run(run_folder, tmp_path / "odd", tiny_model_dir,
+                 [json.loads(line) for line in cast.read_text().splitlines()], topics="odd")
+    args[1] = odd
+    assert eval_settings(build_parser().parse_args([str(a) for a in args]))["tasks"] == ["searchtune_qr_cast2020_even"]

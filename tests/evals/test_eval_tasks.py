@@ -22,19 +22,34 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def _requests(task_name: str, data: dict, lm) -> list:
-    task = load_tasks([task_name], data)["tasks"][task_name]
+def _requests(task_name: str, data: dict, lm, prompt: dict | None = None) -> list:
+    task = load_tasks([task_name], data, prompt=prompt)["tasks"][task_name]
     task.build_all_requests(apply_chat_template=True, chat_template=lm.apply_chat_template,
                             tokenizer_name=lm.tokenizer_name)
     return task.instances
 
 
+# A CAsT 2021/2022-style conversation: each earlier system response comes with the history (turn ids match the
+# judgements of conftest's cast_data collection).
+CAST_2021 = [
+    {"qid": "1_1", "raw_utterance": "How do garage door openers work?", "history_utterances": [],
+     "history_responses": [], "manual_rewrite": "How do garage door openers work?"},
+    {"qid": "1_2", "raw_utterance": "Why did it stop working?",
+     "history_utterances": ["How do garage door openers work?"],
+     "history_responses": ["A garage door opener uses a motor and a chain to lift the door."],
+     "manual_rewrite": "Why did my garage door opener stop working?"},
+]
+
+
 @pytest.mark.parametrize("plain", [False, True])
 def test_lm_eval_prompt_equals_training_prompt(tmp_path, tiny_model_dir, tiny_plain_model_dir, plain, qr_rows,
-                                               sum_rows):
+                                               sum_rows, cast_data):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from evals.lm import SearchtuneLM
+    from evals.pipeline import prompt_settings, recipe_settings
+    from finetune.core.recipe import Recipe
+    from finetune.training import data as training_data
 
     folder = tiny_plain_model_dir if plain else tiny_model_dir
     tokenizer = AutoTokenizer.from_pretrained(folder)
@@ -52,6 +67,25 @@ def test_lm_eval_prompt_equals_training_prompt(tmp_path, tiny_model_dir, tiny_pl
         hf = HFLM(pretrained=lm.model, tokenizer=tokenizer)
         assert [i.args[0] for i in _requests("searchtune_qr_sample", data, hf)] == \
             [render_prompt(tokenizer, user_message("query_rewrite", r)) for r in qr_rows]
+
+    # Earlier responses (data.responses: include): the eval prompt, built from the settings the eval takes from a
+    # run's recipe, is the prompt training encoded for the same turn, token for token.
+    cast = write_jsonl(tmp_path / "cast2021.jsonl", CAST_2021)
+    recipe = Recipe.model_validate({"model": {"name": str(folder)}, "output_dir": str(tmp_path / "run"), "data": {
+        "task": "query_rewrite", "responses": "include", "response_words": 6, "max_length": 1024,
+        "max_target_length": 64, "train": [{"path": str(cast), "columns": {
+            "history": "history_utterances", "query": "raw_utterance", "rewrite": "manual_rewrite",
+            "responses": "history_responses"}}]}})
+    trained = {}
+    for rec in training_data.training_records(recipe):
+        encoded, _ = training_data.encode_row(rec, tokenizer, recipe)
+        trained[rec["qid"]] = encoded.input_ids[: encoded.completion_mask.index(1)]
+    own = recipe_settings(recipe)
+    prompt = prompt_settings(own["length_words"], own["max_length"], own["max_target_length"], own["locate"],
+                             own["response_words"])
+    instances = _requests("searchtune_qr_cast2020", dict(cast_data, cast2020=str(cast)), lm, prompt)
+    assert {i.doc["qid"]: tokenizer(i.args[0], add_special_tokens=plain)["input_ids"] for i in instances} == trained
+    assert any("System: A garage door opener uses a ...\n" in i.args[0] for i in instances)
 
 
 def test_task_instructions_for_subject_lines_and_tldrs(tmp_path):
