@@ -28,4 +28,4 @@ def test_bad_quant_is_one_line(tmp_path, tiny_model_dir):
     run = make_run(tmp_path, tiny_model_dir, with_eval=False)
     done = searchtune("export", run, "--quant", "q3")
     assert done.returncode != 0
-    assert done.stderr.strip() == "searchtune: error: --quant q3: not one of q8_0, q4_k_m, f16, f32"
+    assert done.stderr.strip() == "searchtune: error: --quant q3: not one of q8_0, q4_k_m, f16, f32 for --format gguf"
