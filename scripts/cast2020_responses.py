@@ -34,21 +34,13 @@ RESPONSES = "history_responses"
 
 
 def rows(path: Path, key: str):
-    """(line number, object) of each non-blank line of the file of data key `key`, with a one-line error for a line
-    that is not a JSON object."""
+    """(line number, object) of each non-blank line of the file of data key `key`, through the collection loader's
+    own JSONL reader; a missing file names the `--data` key that points at it."""
+    from finetune.core.retrieval import _jsonl_rows
+
     if not path.is_file():
         raise UserError(f"{path}: no such file; {registry.override_hint(key)}")
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg}); fix the line") from None
-            if not isinstance(row, dict):
-                raise UserError(f"{path}:{lineno}: a {type(row).__name__}, not a JSON object; fix the line")
-            yield lineno, row
+    return _jsonl_rows(path)
 
 
 def canonical_ids(path: Path, lineno: int, row: dict, history: str) -> list[str]:
