@@ -5,7 +5,8 @@ folder, its objective read from that run's eval/results.json.
 Why no `study.optimize`: a grid or an ablation is a fixed list of trials. It is enqueued once, by the worker that
 created the study (on the embedded store, a trial added to the sweep file since is enqueued by the next run), and
 every worker pops waiting trials through the storage's atomic WAITING -> RUNNING update
-(`set_trial_state_values` returns False to all but one), so concurrent workers never run a trial twice (Optuna's
+(`set_trial_state_values` returns False to all but one; on SQLite only because every transaction begins
+IMMEDIATE, see `_begin_immediate`), so concurrent workers never run a trial twice (Optuna's
 GridSampler can, under concurrency). A sampler sweep asks the sampler for new trials up to its budget.
 
 A worker's heartbeat marks its trial alive; a trial whose worker died (kill -9, a lost machine) goes stale after
@@ -56,19 +57,33 @@ def storage_url(sweep: Sweep, url: str | None) -> str:
 
 def open_storage(url: str):
     import optuna
+    import sqlalchemy.event
     import sqlalchemy.exc
     from optuna.storages import RetryHeartbeatStaleTrialCallback
 
+    sqlite = url.startswith("sqlite")
+    # SQLite serializes writers; wait for the lock rather than failing a worker that came at the same moment. No
+    # implicit BEGIN from the driver: each transaction begins as `_begin_immediate` says.
+    engine = {"connect_args": {"timeout": 60, "isolation_level": None}} if sqlite else {}
     try:
-        # SQLite serializes writers; wait for the lock rather than failing a worker that came at the same moment.
-        engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_S,
-                                          grace_period=GRACE_S,
-                                          heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback())
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_S,
+                                             grace_period=GRACE_S,
+                                             heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback())
     except (ImportError, ValueError, sqlalchemy.exc.SQLAlchemyError,
             optuna.exceptions.StorageInternalError) as e:
         raise UserError(f"--storage {url}: cannot open the study store ({str(e).splitlines()[0]}); pass a database "
                         "URL such as sqlite:///sweep.db or postgresql://USER@HOST/DB") from None
+    if sqlite:
+        sqlalchemy.event.listen(storage.engine, "begin", _begin_immediate)
+    return storage
+
+
+def _begin_immediate(connection) -> None:
+    """Optuna pops a WAITING trial by reading it FOR UPDATE, then writing RUNNING; SQLite ignores FOR UPDATE, and a
+    deferred transaction takes no lock until it writes, so two workers could both read WAITING and both run the
+    trial. BEGIN IMMEDIATE takes the write lock first: a transaction reads only what no other can change under it
+    (SQLAlchemy's pysqlite recipe for serializable transactions)."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextlib.contextmanager

@@ -100,6 +100,22 @@ def test_two_workers_on_one_store_never_run_a_trial_twice(setup, monkeypatch):
     assert len({line.split()[1] for line in ledger.read_text().splitlines()}) == 2
 
 
+def test_a_store_transaction_holds_the_write_lock_from_its_first_read(tmp_path):
+    """Why two workers cannot both pop one WAITING trial on SQLite (which ignores the pop's SELECT ... FOR UPDATE):
+    a transaction that has only read already keeps every other writer out."""
+    import sqlite3
+
+    db = tmp_path / "study.db"
+    storage = sweep_study.open_storage(f"sqlite:///{db}")
+    with storage.engine.connect() as connection, connection.begin():
+        connection.exec_driver_sql("SELECT 1 FROM trials")
+        other = sqlite3.connect(db, timeout=0, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")  # and lets it go at commit
+    other.execute("ROLLBACK")
+
+
 def test_two_sampler_workers_keep_to_the_trial_budget(setup):
     _, ledger, sweep_file = setup
     path = sweep_file("{low: 1, high: 50, type: int}", "strategy: sampler\nsampler: random\ntrials: 5")
