@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 
 from evals import benchmark, metrics, registry, stats
 from evals.cli import pairs
@@ -53,13 +54,9 @@ def score_rewrites(docs: list[dict], overrides: dict) -> list[str]:
     ]
 
 
-def score_automatic_rewrites(key: str):
+def score_automatic_rewrites(key: str, docs: list[dict], overrides: dict) -> list[str]:
     """The rewrite that ships with each CAsT 2020 turn (`automatic_rewrite`), searched like a model's rewrite, over
     the turns of source `key` (all topics, or the even ones that retrieval-trained recipes are reported on)."""
-    return lambda docs, overrides: automatic_rewrite_scores(key, docs, overrides)
-
-
-def automatic_rewrite_scores(key: str, docs: list[dict], overrides: dict) -> list[str]:
     with registry.resolve_path(key, overrides).open(encoding="utf-8") as f:
         automatic = {str(row["qid"]): row.get("automatic_rewrite") for row in map(json.loads, filter(str.strip, f))}
     docs = benchmark.prepare(key, docs, None, overrides)
@@ -81,8 +78,8 @@ def score_summaries(docs: list[dict], baseline) -> list[str]:
 BASELINES = {
     "canard": ("question copied unchanged", score_rewrites),
     "disflqa": ("disfluent question copied unchanged", score_rewrites),
-    "cast2020": ("the automatic rewrite shipped with the topics", score_automatic_rewrites("cast2020")),
-    "cast2020_even": ("the same, even topics only", score_automatic_rewrites("cast2020_even")),
+    "cast2020": ("the automatic rewrite shipped with the topics", partial(score_automatic_rewrites, "cast2020")),
+    "cast2020_even": ("the same, even topics only", partial(score_automatic_rewrites, "cast2020_even")),
     "dialogsum": ("first two turns", lambda docs, _: score_summaries(docs, first_turns)),
     "aeslc": ("first six words of the email", lambda docs, _: score_summaries(docs, first_words)),
     "scitldr": ("first sentence of the abstract", lambda docs, _: score_summaries(docs, first_sentence)),
