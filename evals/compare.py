@@ -42,7 +42,12 @@ def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
 
     folder_a, results_a, rows_a = _load_eval(path_a)
     folder_b, results_b, rows_b = _load_eval(path_b)
-    common = [t for t in results_b.tasks if t in results_a.tasks]
+    common = [(t, t) for t in results_b.tasks if t in results_a.tasks]
+    if not common and len(results_a.tasks) == len(results_b.tasks) == 1:
+        # Two variants of one task over the same file (searchtune_sum_qmsum against its first-N baseline
+        # searchtune_sum_qmsum_first) number the same examples alike; each pair's reference is checked below.
+        (task_a,), (task_b,) = results_a.tasks, results_b.tasks
+        common = [(task_a, task_b)]
     if not common:
         raise UserError(f"--compare: {path_a} and {path_b} share no task; evaluate both on the same --task")
     by_key_a = {(r["task"], r["doc_id"]): r for r in rows_a}
@@ -54,22 +59,26 @@ def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     predictions = []
-    for task in common:
-        data_a, data_b = results_a.tasks[task].dataset, results_b.tasks[task].dataset
+    for task_a, task in common:
+        data_a, data_b = results_a.tasks[task_a].dataset, results_b.tasks[task].dataset
         if data_a.sha256 != data_b.sha256:
             raise UserError(f"--compare: task {task} was scored on different data files ({data_a.path} vs "
                             f"{data_b.path}); compare evals of the same data")
         # The entries are copied as written, so the comparison's JSON holds what the evals' results.json held.
-        entry_a, entry_b = results_a.raw["tasks"][task], results_b.raw["tasks"][task]
-        pairs = [(by_key_a[(r["task"], r["doc_id"])], r) for r in rows_b if (r["task"], r["doc_id"]) in by_key_a]
+        entry_a, entry_b = results_a.raw["tasks"][task_a], results_b.raw["tasks"][task]
+        pairs = [(by_key_a[(task_a, r["doc_id"])], r) for r in rows_b
+                 if r["task"] == task and (task_a, r["doc_id"]) in by_key_a]
         if not pairs:
             raise UserError(f"--compare: task {task} has no example in common between the two evals")
+        if task_a != task and any(a.get("reference") != b.get("reference") for a, b in pairs):
+            raise UserError(f"--compare: tasks {task_a} and {task} number different examples alike (their "
+                            "references differ); evaluate both on the same --task")
         aggregates = {m: a for m, a in tasks_manager.configured_aggregates(task).items() if a}
         out["tasks"][task] = {
             "dataset": {**entry_b["dataset"], "n": len(pairs)},
             "decoding": entry_b["decoding"],
             "metrics": entry_b["metrics"],
-            "baseline": {"metrics": entry_a["metrics"]},
+            "baseline": {"metrics": entry_a["metrics"], **({"task": task_a} if task_a != task else {})},
             "comparison": stats.paired_comparison([a["scores"] for a, _ in pairs], [b["scores"] for _, b in pairs], aggregates),
         }
         predictions += [{**b, "baseline_prediction": a["prediction"], "baseline_scores": a["scores"]} for a, b in pairs]

@@ -341,3 +341,33 @@ def test_eval_run_refuses_a_task_that_reports_topics_the_run_trained_on(run_fold
                  [json.loads(line) for line in cast.read_text().splitlines()], topics="odd")
     args[1] = odd
     assert eval_settings(build_parser().parse_args([str(a) for a in args]))["tasks"] == ["searchtune_qr_cast2020_even"]
+
+
+def _fake_eval(folder: Path, task: str, rouge: list[float], references: list[str]) -> Path:
+    """An eval output folder as `searchtune eval` writes it: results.json and one prediction per example."""
+    folder.mkdir()
+    metric = {"value": sum(rouge) / len(rouge), "ci_low": min(rouge), "ci_high": max(rouge), "n": len(rouge),
+              "interval": "bootstrap", "higher_is_better": True}
+    (folder / "results.json").write_text(json.dumps({"model": {"base": "tiny"}, "tasks": {task: {
+        "dataset": {"name": "qmsum", "path": "/d/val.jsonl", "sha256": "same-file", "n": len(rouge)},
+        "decoding": {"do_sample": False}, "metrics": {"rouge1": metric}}}}))
+    (folder / "predictions.jsonl").write_text("".join(json.dumps(
+        {"task": task, "doc_id": i, "input": {}, "reference": ref, "prediction": f"summary {i}",
+         "scores": {"rouge1": value}}) + "\n" for i, (value, ref) in enumerate(zip(rouge, references))))
+    return folder
+
+
+def test_compare_pairs_two_variants_of_one_task_over_the_same_examples(capsys, tmp_path):
+    """searchtune_sum_qmsum (locate) against searchtune_sum_qmsum_first (the first-N baseline) on the same queries."""
+    refs = [f"answer {i}" for i in range(6)]
+    first = _fake_eval(tmp_path / "first", "searchtune_sum_qmsum_first", [10.0, 12, 14, 11, 13, 12], refs)
+    located = _fake_eval(tmp_path / "locate", "searchtune_sum_qmsum", [13.0, 15, 16, 14, 15, 16], refs)
+    assert eval_main("--compare", first, located, "--output", tmp_path / "c") == 0
+    task = json.loads((tmp_path / "c" / "comparison.json").read_text())["tasks"]["searchtune_sum_qmsum"]
+    assert task["baseline"]["task"] == "searchtune_sum_qmsum_first"
+    assert task["comparison"]["rouge1"]["delta"] == pytest.approx(89 / 6 - 72 / 6)
+    # Same file, other examples under the same numbers: refused, not paired.
+    other = _fake_eval(tmp_path / "other", "searchtune_sum_qmsum_first", [10.0] * 6, refs[::-1])
+    err = _error(capsys, "--compare", other, located, "--output", tmp_path / "d")
+    assert err.startswith("searchtune: error: --compare: tasks searchtune_sum_qmsum_first and searchtune_sum_qmsum "
+                          "number different examples alike")
