@@ -239,9 +239,10 @@ def test_sigint_leaves_the_store_consistent_and_the_same_command_continues(setup
     (tmp_path / "hold-trial-000").write_text("")
     worker = start(path)
     wait_for_run(ledger, "trial-000")
-    (tmp_path / "hold-trial-000").unlink()
+    # While the trial is still held: released first, a loaded machine could finish the whole sweep before the signal.
     os.kill(worker.pid, signal.SIGINT)
     worker.join(60)
+    (tmp_path / "hold-trial-000").unlink()
     assert worker.exitcode != 0
     summary = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
     assert summary["trials"][0]["state"] == "WAITING"  # the interrupted attempt is failed, its retry waits
