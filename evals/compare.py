@@ -37,7 +37,8 @@ def _load_eval(path: Path) -> tuple[Path, Results, list[dict]]:
 
 
 def compare_runs(path_a: Path, path_b: Path, output_dir: Path) -> dict:
-    """Side-by-side report of two evals; deltas are B minus A, paired over matching (task, doc_id)."""
+    """Side-by-side report of two evals; deltas are B minus A, paired over matching (task, doc_id), or over doc_id
+    for two single-task evals of one data file under different tasks."""
     from evals import report
 
     folder_a, results_a, rows_a = _load_eval(path_a)
