@@ -187,7 +187,7 @@ SOURCES = {
                       SCITLDR_INSTRUCTION),
     "qmsum": Source("searchtune_sum_qmsum", "summarize", "qmsum/val.jsonl", ("meeting_transcripts",), _qmsum,
                     QMSUM_INSTRUCTION, any_of=(("specific_query_list", "general_query_list"),), meetings=True,
-                    variants=("searchtune_sum_qmsum_first",)),
+                    variants=("searchtune_sum_qmsum_first", "searchtune_sum_qmsum_gold")),
 }
 JUDGED = {src.judged.prefix: src.judged for src in SOURCES.values() if src.judged}
 # Data keys that name a file, with its default; and those that replace a column mapping.

@@ -10,6 +10,10 @@ over the meeting. Kept passages go back in transcript order, gaps marked, until 
 Training (finetune.training.data) and the eval (evals.registry's qmsum source) both build their records here, with
 the same settings, so a located prompt is the same text on both sides. The budget is in words, derived from the
 recipe's max_length (budget_words); finetune.core.prompts.fit_prompt still cuts exactly in tokens.
+
+`gold` is the locator's ceiling, not a locator: a specific query keeps the passages its gold relevant_text_span
+turns fall in first (most gold turns first), then the retriever's ranking fills what budget is left. Comparing its
+scores with `locate` on the same queries says how much of the gap is the locator's.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-STRATEGIES = ("locate", "first")
+STRATEGIES = ("locate", "first", "gold")
 QUERY_KINDS = ("specific", "general", "all")
 GAP = "\n...\n"  # between two kept passages that are not adjacent in the transcript
 # Subword tokens per transcript word (SmolLM2 on QMSum's spaced punctuation is about 1.3), with a margin; the chat
@@ -74,12 +78,21 @@ class Locator:
         self.budget, self.retriever, self.strategy = budget, retriever, strategy
         self._searcher = None
 
-    def _ranked(self, query: str | None) -> list[int]:
+    def _ranked(self, query: str | None, spans: list | None = None) -> list[int]:
         n = len(self.passages)
         if self.strategy == "first":
             return list(range(n))
         if not query:  # a general query: every part of the meeting, evenly
             return _spread(n)
+        if self.strategy == "gold":
+            gold = _turns(spans)
+            overlap = [len(gold & set(range(p.first_turn, p.last_turn + 1))) for p in self.passages]
+            retrieved = self._retrieved(query)
+            return sorted(retrieved, key=lambda i: -overlap[i])  # stable: ties keep the retriever's order
+        return self._retrieved(query)
+
+    def _retrieved(self, query: str) -> list[int]:
+        n = len(self.passages)
         if self._searcher is None:
             from finetune.core.retrieval import Corpus, searcher
 
@@ -89,17 +102,19 @@ class Locator:
         found = set(ranked)
         return ranked + [i for i in range(n) if i not in found]  # passages sharing no term, in order
 
-    def locate(self, query: str | None) -> Located:
+    def locate(self, query: str | None, spans: list | None = None) -> Located:
         """The kept passages for a query (None: a general one), in transcript order, within the word budget. A
-        passage that does not fit whole is skipped for a smaller one further down the ranking."""
+        passage that does not fit whole is skipped for a smaller one further down the ranking. `spans`, the query's
+        gold relevant_text_span, is read by the `gold` strategy only."""
         kept, used = [], 0
-        for i in self._ranked(query):
+        ranked = self._ranked(query, spans)
+        for i in ranked:
             words = self.passages[i].words
             if used + words <= self.budget:
                 kept.append(i)
                 used += words
         if not kept and self.passages:  # one passage longer than the budget: its start (fit_prompt cuts the rest)
-            kept = [self._ranked(query)[0]]
+            kept = [ranked[0]]
         kept.sort()
         parts, previous = [], None
         for i in kept:
@@ -125,11 +140,15 @@ def _spread(n: int) -> list[int]:
 def span_recall(passages: list[Passage], spans: list) -> float | None:
     """Share of the gold turns (relevant_text_span: [[start, end], ...], inclusive, numbers as strings or ints) that
     the kept passages cover; None without gold spans (general queries)."""
-    gold = {t for start, end in spans or [] for t in range(int(start), int(end) + 1)}
+    gold = _turns(spans)
     if not gold:
         return None
     covered = {t for p in passages for t in range(p.first_turn, p.last_turn + 1)}
     return len(gold & covered) / len(gold)
+
+
+def _turns(spans: list | None) -> set[int]:
+    return {t for start, end in spans or [] for t in range(int(start), int(end) + 1)}
 
 
 def records(meeting: dict, budget: int, queries: str = "all", retriever: str = "bm25", strategy: str = "locate",
@@ -147,8 +166,8 @@ def records(meeting: dict, budget: int, queries: str = "all", retriever: str = "
         chosen += [(q, "general") for q in meeting.get("general_query_list") or []]
     out = []
     for q, kind in chosen:
-        located = locator.locate(q["query"] if kind == "specific" else None)
         spans = q.get("relevant_text_span") or []
+        located = locator.locate(q["query"] if kind == "specific" else None, spans)
         out.append({"document": located.document, "query": q["query"], "summary": q["answer"], "query_kind": kind,
                     "spans": [[int(a), int(b)] for a, b in spans], "span_recall": span_recall(located.passages, spans),
                     "passages": [[p.first_turn, p.last_turn] for p in located.passages]})

@@ -61,6 +61,17 @@ def test_records_of_a_meeting_for_specific_and_general_queries():
         locate.records(MEETING, 60, queries="some")
 
 
+def test_gold_keeps_the_gold_span_passages_first_and_general_queries_as_locate_does():
+    # The gold turns are the lunch notes, the query's words the XML ones: BM25 keeps an XML passage, gold the lunch.
+    query = dict(MEETING["specific_query_list"][0], relevant_text_span=[["12", "13"]])
+    meeting = dict(MEETING, specific_query_list=[query])
+    located = locate.records(meeting, budget=40, turns_per_passage=2, max_words=1000)
+    gold = locate.records(meeting, budget=40, strategy="gold", turns_per_passage=2, max_words=1000)
+    assert located[0]["span_recall"] == 0.0 and gold[0]["span_recall"] == 1.0
+    assert gold[0]["document"].startswith("Cy: Lunch note 0")
+    assert gold[1]["document"] == located[1]["document"]  # a general query has no spans: spread as locate spreads
+
+
 def test_pack_groups_consecutive_texts_within_the_budget():
     assert locate.pack(["a b", "c d", "e f g"], budget=4) == ["a b\nc d", "e f g"]
     assert locate.pack(["a b c", "d e f"], budget=4) == ["a b c", "d e f"]

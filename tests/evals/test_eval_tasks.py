@@ -270,6 +270,13 @@ def test_qmsum_gives_one_located_doc_per_query_and_scores_span_recall(tmp_path, 
     monkeypatch.setattr(metrics, "semantic_similarity", lambda preds, refs: [0.0] * len(preds))
     scores = utils.process_located_summary(dict(loc), ["Pizza on Friday."])
     assert scores["span_recall"] == loc["span_recall"] and scores["rouge1"] == 100.0
-    for task in ("searchtune_sum_qmsum", "searchtune_sum_qmsum_first"):
+    # The gold strategy reads the spans: with the XML query's span moved to the lunch notes, it keeps those.
+    moved = tmp_path / "moved.jsonl"
+    query = dict(MEETING["specific_query_list"][0], relevant_text_span=[["12", "13"]])
+    moved.write_text(json.dumps(dict(MEETING, specific_query_list=[query])) + "\n")
+    by = {s: utils.load_dataset("qmsum", {"qmsum": str(moved)}, locate={"strategy": s}, **small)["test"][0]
+          for s in ("locate", "gold")}
+    assert by["locate"]["span_recall"] == 0.0 and by["gold"]["span_recall"] > 0.0
+    for task in ("searchtune_sum_qmsum", "searchtune_sum_qmsum_first", "searchtune_sum_qmsum_gold"):
         configured = tasks_manager.configured_aggregates(task)
         assert "span_recall" in configured and set(configured) == set(scores)

@@ -108,9 +108,10 @@ class LocateSection(Section):
     """Locate, then summarize (finetune.core.locate): training rows are meetings (QMSum's layout), one record per
     query, the transcript cut to the passages the query asks about within data.max_length."""
 
-    strategy: Literal["locate", "first"] = Field(
+    strategy: Literal["locate", "first", "gold"] = Field(
         "locate", description="`locate`: the passages the retriever ranks highest for the query (spread evenly for a "
-        "general query); `first`: the opening passages (the \"first N tokens\" baseline)."
+        "general query); `first`: the opening passages (the \"first N tokens\" baseline); `gold`: the passages of the "
+        "query's gold relevant_text_span first, then the retriever's (the locator's ceiling)."
     )
     retriever: Literal["bm25", "dense", "fused"] = Field("bm25", description="Passage retriever (finetune.core.retrieval).")
     queries: Literal["specific", "general", "all"] = Field("all", description="Which queries of each meeting to use.")
