@@ -2,8 +2,9 @@
 
     eval --model MODEL [--adapter DIR | --run RUN_DIR] --task TASK[,TASK...] [--data KEY=PATH ...] [--limit N]
          [--batch-size N|auto] [--max-length N] [--output DIR] [--wandb-mode online|offline|disabled]
-         [--baseline base|none] [--length-words N] [--response-words N] [--num-beams N] [--length-penalty X]
-         [--no-repeat-ngram-size N] [--min-new-tokens N] [--max-new-tokens N] [--debug]
+         [--baseline base|none] [--length-words N] [--response-words N] [--retriever bm25|dense|fused]
+         [--num-beams N] [--length-penalty X] [--no-repeat-ngram-size N] [--min-new-tokens N] [--max-new-tokens N]
+         [--debug]
     eval --compare RUN_A RUN_B --output DIR
 
 With --run, the run's recipe gives the model, the tasks, eval.batch_size, eval.limit, eval.baseline, eval.decoding,
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="put the earlier system responses (a conversations file's `responses`, CAsT 2021/2022) in "
                         "every query_rewrite prompt, each cut to N words as training cuts them; 0: leave them out "
                         "(default with --run: data.response_words when data.responses is include, else 0)")
+    p.add_argument("--retriever", choices=("bm25", "dense", "fused"),
+                   help="the passage retriever of a meeting task's locator (searchtune_sum_qmsum; default with --run: "
+                        "data.locate.retriever, else bm25); recorded with the scores")
     p.add_argument("--engine", choices=("transformers", "vllm"), default="transformers",
                    help="generation backend: transformers (default), or vllm on a GPU (lm-eval's vLLM backend, the "
                         "adapter applied per request; needs `pip install vllm`)")
@@ -201,6 +205,8 @@ def eval_settings(args) -> dict:
             locate=own["locate"],
         )
         _reported_turns(run, recipe, settings["tasks"], settings["data"])
+    if args.retriever:
+        settings["locate"] = {**(settings["locate"] or {}), "retriever": args.retriever}
     if not settings["model"]:
         raise UserError("--model is required (or --run RUN_DIR with a recipe that names model.name)")
     if not settings["tasks"]:

@@ -246,11 +246,20 @@ RECORDED_PROMPT = {"query_rewrite": "response_words", "summarize": "length_words
 
 
 def prompt_info(task, prompt: dict | None) -> dict:
-    """The prompt settings of `prompt` (prompt_settings) that shaped this task's prompts; a searchtune task only."""
+    """The prompt settings of `prompt` (prompt_settings) that shaped this task's prompts, and for a meeting source
+    the locator's settings as the task applied them; a searchtune task only."""
     source = _source(task)
-    key = RECORDED_PROMPT.get(registry.SOURCES[source].kind) if source in registry.SOURCES else None
-    value = (prompt or {}).get(key) if key else None
-    return {key: int(value)} if value is not None else {}
+    if source not in registry.SOURCES:
+        return {}
+    src, prompt = registry.SOURCES[source], prompt or {}
+    key = RECORDED_PROMPT.get(src.kind)
+    out = {key: int(prompt[key])} if key and prompt.get(key) is not None else {}
+    if src.meetings:
+        from finetune.core.recipe.schema import LocateSection
+
+        out["locate"] = {**LocateSection().model_dump(), **(prompt.get("locate") or {}),
+                         **((task.config.dataset_kwargs or {}).get("locate") or {})}
+    return out
 
 
 def _source(task) -> str | None:

@@ -297,6 +297,8 @@ def decoding_line(decoding: dict) -> str:
     mode = "sampling" if decoding.get("do_sample") else f"beam search ({beams} beams)" if beams > 1 else "greedy"
     extras = "".join(f", {key}={decoding[key]}" for key in ("length_penalty", "no_repeat_ngram_size", "min_new_tokens")
                      if key in decoding)
+    if decoding.get("locate"):
+        extras += f", located by {decoding['locate']['strategy']}/{decoding['locate']['retriever']}"
     return (f"{mode}, max_new_tokens={decoding.get('max_new_tokens')}{extras}, "
             f"chat template {'on' if decoding.get('apply_chat_template') else 'off'}, "
             f"batch size {decoding.get('batch_size')}, stop strings {json.dumps(decoding.get('until'))}")

@@ -371,3 +371,36 @@ def test_compare_pairs_two_variants_of_one_task_over_the_same_examples(capsys, t
     err = _error(capsys, "--compare", other, located, "--output", tmp_path / "d")
     assert err.startswith("searchtune: error: --compare: tasks searchtune_sum_qmsum_first and searchtune_sum_qmsum "
                           "number different examples alike")
+
+
+def test_retriever_flag_relocates_a_meeting_task_and_results_record_the_locator(
+        run_folder, tmp_path, monkeypatch, tiny_model_dir):
+    """`--retriever` replaces the run's data.locate.retriever for a meeting task; results.json and the report say
+    which strategy and retriever chose the passages the scores were made on."""
+    import shutil
+
+    from evals import metrics
+    from tests.fakes.meeting import MEETING
+
+    monkeypatch.setenv("SEARCHTUNE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(metrics, "semantic_similarity", lambda preds, refs: [0.0] * len(preds))
+    run = tmp_path / "sum-run"
+    shutil.copytree(run_folder, run)
+    meetings = write_jsonl(tmp_path / "val.jsonl", [MEETING])
+    write_recipe(run, model={"name": str(tiny_model_dir), "dtype": "float32"},
+                 data={"task": "summarize", "train": [{"path": str(meetings)}], "max_length": 512,
+                       "max_target_length": 64, "locate": {"retriever": "fused", "turns_per_passage": 2}},
+                 eval={"tasks": ["searchtune_sum_qmsum"], "limit": 2, "batch_size": 2, "baseline": False})
+    flags = ["--data", f"qmsum={meetings}", "--wandb-mode", "disabled", "--max-new-tokens", "4"]
+
+    def locator(out: Path, task: str) -> dict:
+        assert "located by " + "/".join(json.loads((out / "results.json").read_text())["tasks"][task]["decoding"]
+                                        ["locate"][k] for k in ("strategy", "retriever")) in (out / "report.md").read_text()
+        return json.loads((out / "results.json").read_text())["tasks"][task]["decoding"]["locate"]
+
+    assert eval_main("--run", run, *flags, "--retriever", "bm25", "--output", tmp_path / "bm25") == 0
+    assert locator(tmp_path / "bm25", "searchtune_sum_qmsum") == {
+        "strategy": "locate", "retriever": "bm25", "queries": "all", "turns_per_passage": 2, "max_words": 300}
+    assert eval_main("--run", run, *flags, "--retriever", "bm25", "--task", "searchtune_sum_qmsum_gold",
+                     "--output", tmp_path / "gold") == 0
+    assert locator(tmp_path / "gold", "searchtune_sum_qmsum_gold")["strategy"] == "gold"
