@@ -52,6 +52,17 @@ def test_a_pair_is_the_best_candidate_against_the_worst_and_ties_give_none():
                      "mean_pair_margin": 1.0}
 
 
+def test_pairs_per_turn_pairs_the_best_with_each_lowest_distinct_worse_candidate():
+    scored = [[("jaguar speed", 1.0), ("cats", 0.0), ("how fast", 0.5), ("cats", 0.0), ("jaguar", 1.0), ("big cat", 0.2)],
+              [("bm25", 1.0), ("okapi", 1.0)]]
+    pairs = dpo.build_pairs(RECORDS, ["P1", "P2", None], scored, per_turn=3)
+    assert [(p["chosen"], p["rejected"], p["rejected_reward"]) for p in pairs] == [
+        ("jaguar speed", "cats", 0.0), ("jaguar speed", "big cat", 0.2), ("jaguar speed", "how fast", 0.5)]
+    assert [p["rejected"] for p in dpo.build_pairs(RECORDS, ["P1", "P2", None], scored, per_turn=9)] == [
+        "cats", "big cat", "how fast"]  # an equal of the best ("jaguar", 1.0) is never rejected
+    assert dpo.build_pairs(RECORDS, ["P1", "P2", None], scored) == pairs[:1]
+
+
 def write(tmp_path, monkeypatch, samples, **train):
     monkeypatch.setattr(sampling, "prompt_text", lambda tok, rec, r: f"PROMPT {rec['query']}")
     monkeypatch.setattr(dpo, "trl_prompt", lambda tok, text: text)

@@ -182,6 +182,10 @@ class SamplingSection(Section):
     include_reference: bool = Field(
         False, description="best_of_n and dpo: count the turn's reference rewrite as one more candidate."
     )
+    pairs_per_turn: int = Field(
+        1, ge=1, description="dpo: pairs per turn, its best candidate against each of its this-many lowest-rewarded "
+        "distinct candidates that score below it (1: the best against the worst)."
+    )
 
 
 class RewardSection(Section):

@@ -3,7 +3,8 @@
 The model about to train (train.init_adapter, or the base, which a fresh LoRA equals) samples `train.sampling.n`
 rewrites per judged training turn, plus the reference rewrite with `sampling.include_reference`, and the reward ranks
 the collection with each. A turn whose best candidate scores above its worst gives one pair (prompt: the turn's exact
-training prompt); a turn whose candidates all tie teaches nothing and gives none. Every candidate and its reward go to
+training prompt), or up to `sampling.pairs_per_turn`, the best against each of the lowest-rewarded distinct
+candidates; a turn whose candidates all tie teaches nothing and gives none. Every candidate and its reward go to
 RUN/samples.jsonl, the pairs to RUN/pairs.jsonl (written last: its presence marks the sampling done). DPO then trains
 the LoRA against the model it started from: the base with the adapter disabled, or TRL's frozen copy of init_adapter.
 A killed run resumed with `train.resume=auto` reuses the pairs and continues from the newest complete checkpoint.
@@ -84,7 +85,7 @@ def write_pairs(model, tokenizer, records: list[dict], recipe, reward, folder: P
                                [r["qid"] for r, cs in zip(records, candidates) for _ in cs]))
     scored = [[(c, next(scores)) for c in cs] for cs in candidates]
     references = reward.score([r["rewrite"] for r in records], [r["qid"] for r in records])
-    pairs = build_pairs(records, prompts, scored)
+    pairs = build_pairs(records, prompts, scored, recipe.train.sampling.pairs_per_turn)
     with io.streamed_text(folder / SAMPLES_FILE) as write:
         for rec, cands, ref in zip(records, scored, references):
             write(json.dumps({"qid": rec["qid"], "query": rec["query"], "reference": rec["rewrite"],
@@ -103,15 +104,21 @@ def write_pairs(model, tokenizer, records: list[dict], recipe, reward, folder: P
             write(json.dumps(pair, ensure_ascii=False) + "\n")
 
 
-def build_pairs(records: list[dict], prompts: list[str | None], scored: list[list[tuple[str, float]]]) -> list[dict]:
-    """One pair per turn: its highest-rewarded candidate (the first of equals) against its lowest, when the first
-    scores higher. Turns whose candidates all tie, or that have none (a prompt that cannot fit), give none."""
+def build_pairs(records: list[dict], prompts: list[str | None], scored: list[list[tuple[str, float]]],
+                per_turn: int = 1) -> list[dict]:
+    """Per turn, its highest-rewarded candidate (the first of equals) against each of its `per_turn` lowest-rewarded
+    distinct candidates that score below it, lowest first. Turns whose candidates all tie, or that have none (a prompt
+    that cannot fit), give none."""
     pairs = []
     for rec, prompt, cands in zip(records, prompts, scored):
         if prompt is None or not cands:
             continue
-        (chosen, high), (rejected, low) = max(cands, key=lambda c: c[1]), min(cands, key=lambda c: c[1])
-        if high > low:
+        chosen, high = max(cands, key=lambda c: c[1])
+        worse = {}
+        for text, score in sorted(cands, key=lambda c: c[1]):
+            if score < high and text != chosen:
+                worse.setdefault(text, score)
+        for rejected, low in list(worse.items())[:per_turn]:
             pairs.append({"qid": rec["qid"], "query": rec["query"], "prompt": prompt, "chosen": chosen,
                           "rejected": rejected, "chosen_reward": high, "rejected_reward": low})
     return pairs
