@@ -268,14 +268,15 @@ def markdown(results: Results | dict, predictions: list[dict], labels: tuple[str
                           "the ceiling; gap closed = (system − floor) / (ceiling − floor), paired bootstrap interval.",
                       ""]
             header = f"| metric | n | floor (raw utterance) | {b} |" + (f" {a} |" if base is not None else "") + \
-                f" ceiling (manual rewrite) | gap closed by {b} |"
+                f" ceiling (manual rewrite) | gap closed by {b} |" + (f" {b} − {a} (paired) |" if base is not None else "")
             lines += [header, "|---" * (header.count("|") - 1) + "|"]
             for m in bounded:
                 row = (f"| {_name(m, metrics[m])} | {_n(metrics[m], entry.dataset)} | {_ci(metrics[m + FLOOR])} "
                        f"| {_ci(metrics[m])} |")
                 if base is not None:
                     row += f" {_ci(base.get(m))} |"
-                lines.append(row + f" {_ci(metrics[m + CEILING])} | {_ci(metrics.get(m + GAP))} |")
+                row += f" {_ci(metrics[m + CEILING])} | {_ci(metrics.get(m + GAP))} |"
+                lines.append(row + (f" {_ci(comparison.get(m))} |" if base is not None else ""))
         metric = main_metric(task, predictions)
         if base is not None and metric:
             wins, losses = swings(task, predictions, metric)

@@ -112,3 +112,21 @@ def test_located_summaries_show_query_passages_with_gold_spans_and_time_per_quer
     assert "| 0 | What about XML? | 0-4, 10-14 ★ | 0.5 | They keep the schema. | Keep the schema. |" in md
     assert "- Time per query: tuned 3.00 s, base 4.00 s" in md
     assert "Located passages" not in report.markdown(_results(), [], ("tuned", "base"))
+
+
+def test_a_comparison_shows_the_paired_retrieval_delta_beside_floor_ceiling_and_gap(tmp_path):
+    results = _results()
+    task = results["tasks"]["qr"]
+    for key, (value, low, high) in {"bm25_ndcg@3": (0.424, 0.358, 0.495), "bm25_ndcg@3_raw": (0.359, 0.291, 0.428),
+                                    "bm25_ndcg@3_manual": (0.535, 0.477, 0.591),
+                                    "bm25_ndcg@3_gap_closed": (0.37, 0.07, 0.66)}.items():
+        task["metrics"][key] = {"value": value, "ci_low": low, "ci_high": high, "n": 98, "interval": "bootstrap"}
+    task["baseline"]["metrics"]["bm25_ndcg@3"] = {"value": 0.4, "ci_low": 0.333, "ci_high": 0.471, "n": 98,
+                                                  "interval": "bootstrap"}
+    task["comparison"]["bm25_ndcg@3"] = {"delta": 0.024, "ci_low": -0.01, "ci_high": 0.06, "n": 98,
+                                         "interval": "bootstrap"}
+    report.write_reports(tmp_path, results, [], labels=("dpo", "sft"))
+    md = (tmp_path / "report.md").read_text()
+    assert "| ceiling (manual rewrite) | gap closed by dpo | dpo − sft (paired) |" in md
+    assert ("| bm25_ndcg@3 | 98 | 0.359 [0.291, 0.428] | 0.424 [0.358, 0.495] | 0.4 [0.333, 0.471] "
+            "| 0.535 [0.477, 0.591] | 0.37 [0.07, 0.66] | +0.024 [-0.01, 0.06] |") in md
