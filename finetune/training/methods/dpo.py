@@ -116,7 +116,7 @@ def build_pairs(records: list[dict], prompts: list[str | None], scored: list[lis
         chosen, high = max(cands, key=lambda c: c[1])
         worse = {}
         for text, score in sorted(cands, key=lambda c: c[1]):
-            if score < high and text != chosen:
+            if score < high:
                 worse.setdefault(text, score)
         for rejected, low in list(worse.items())[:per_turn]:
             pairs.append({"qid": rec["qid"], "query": rec["query"], "prompt": prompt, "chosen": chosen,
