@@ -208,20 +208,15 @@ def fit_prompt(tokenizer, task: str, record: dict, budget: int | None, instructi
     return best if len(best.input_ids) <= budget else None
 
 
-def encode(tokenizer, task: str, record: dict, max_length: int, instruction: str | None = None,
-           max_target_length: int = 0) -> Encoded | None:
+def encode(tokenizer, task: str, record: dict, max_length: int, instruction: str | None = None) -> Encoded | None:
     """Tokenize prompt + target + EOS with a completion-only mask.
 
-    The prompt gets at most max_length - max_target_length tokens, the budget `searchtune eval` gives it, so a long
-    prompt is cut the same way in training and at eval, whatever its own target's length; a target longer than that
-    reserve takes its room from the prompt instead. A reserve that leaves no room at all (the default 256 beside a
-    short max_length, which eval cannot honour either) is not applied. fit_prompt does the cutting, never of the
-    target. Returns None when even an empty context leaves no room.
+    When the whole does not fit in max_length, the prompt is cut by fit_prompt, never the target. Returns None when
+    even an empty context leaves no room.
     """
     target_ids = tokenizer(record[TARGET_FIELD[task]], add_special_tokens=False)["input_ids"]
     target_ids = target_ids + [tokenizer.eos_token_id]
-    reserve = max_target_length if max_target_length < max_length else 0
-    prompt = fit_prompt(tokenizer, task, record, max_length - max(len(target_ids), reserve), instruction)
+    prompt = fit_prompt(tokenizer, task, record, max_length - len(target_ids), instruction)
     if prompt is None:
         return None
     ids = prompt.input_ids

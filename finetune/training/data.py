@@ -289,7 +289,7 @@ def encode_row(rec: dict, tokenizer, recipe: Recipe) -> tuple[prompts.Encoded | 
     target_tokens = len(tokenizer(rec[prompts.TARGET_FIELD[data.task]], add_special_tokens=False)["input_ids"])
     if target_tokens >= data.max_target_length:
         return None, f"target has {target_tokens} tokens, data.max_target_length is {data.max_target_length}"
-    enc = prompts.encode(tokenizer, data.task, rec, data.max_length, rec.get("instruction"), data.max_target_length)
+    enc = prompts.encode(tokenizer, data.task, rec, data.max_length, rec.get("instruction"))
     if enc is None:
         return None, f"the prompt does not fit data.max_length={data.max_length} even with its context cut"
     return enc, None

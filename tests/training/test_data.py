@@ -143,16 +143,6 @@ def test_truncation_cuts_history_from_oldest_never_target(tok):
     assert tok.decode(enc.input_ids).endswith("a short summary<|im_end|>")
 
 
-def test_a_short_target_does_not_lend_its_unused_reserve_to_the_prompt(tok):
-    long = dict(QR, history=[f"turn {i} " + "words " * 20 for i in range(12)])
-    full = prompts.encode(tok, "query_rewrite", long, 100_000)
-    room = len(full.input_ids) + 10  # the whole fits, but not beside a 64-token reserve for the target
-    assert not prompts.encode(tok, "query_rewrite", long, room).truncated
-    enc = prompts.encode(tok, "query_rewrite", long, room, max_target_length=64)
-    assert enc.truncated and enc.completion_mask.index(1) <= room - 64
-    assert enc.input_ids[: enc.completion_mask.index(1)] == prompts.fit_prompt(tok, "query_rewrite", long, room - 64).input_ids
-
-
 def test_rows_that_cannot_fit_are_dropped_and_counted(tmp_path, tok):
     path = jsonl(tmp_path, [QR, dict(QR, rewrite="very long target " * 80)])
     train, _, stats = data.build_datasets(recipe(tmp_path, [{"path": str(path)}], max_length=256), tok)
