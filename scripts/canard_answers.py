@@ -1,12 +1,15 @@
 """Write CANARD as a retrieval benchmark: each turn's answer is its relevant passage in a corpus of all the answers.
 
-    .venv/bin/python scripts/canard_answers.py [--split train|dev] [--output DIR] [--data canard=PATH] [--overwrite]
+    .venv/bin/python scripts/canard_answers.py [--split train|dev] [--history questions|answers] [--output DIR]
+        [--data canard=PATH] [--overwrite]
 
 CANARD keeps no passages, but each turn's answer (a QuAC span of the Wikipedia section) is the next turn's last
 history item. This writes, in the three files the retrieval-grounded task reads:
 - `corpus.jsonl`: one passage per answered turn (`id` is the turn's CANARD id, `text` its answer);
 - `conversations.jsonl`: each answered turn with `qid`, `history`, `query` and `rewrite` (a dialogue's last turn has
-  no answer in the file and is left out);
+  no answer in the file and is left out). `--history questions` (the default) keeps the title, the section and the
+  earlier questions, the shape of a CAsT 2020 topic, whose history has no system answers; `--history answers` keeps
+  CANARD's full history, answers included, whose prompts are about four times as long to sample from;
 - `qrels.txt`: TREC qrels, `qid 0 qid 2`: each turn judges its own answer relevant at grade 2 (CAsT's threshold).
 
 The answer of a turn is never in its own history (only the next turn's), so a rewrite cannot copy it. The dpo recipe
@@ -66,6 +69,11 @@ def answers(rows: list[dict]) -> dict[str, str]:
     return out
 
 
+def history(row: dict, keep: str) -> list[str]:
+    """The title and section, then the earlier questions (and, with `answers`, each one's answer)."""
+    return row["history"] if keep == "answers" else row["history"][:2] + row["history"][2::2]
+
+
 def write(args) -> int:
     data = pairs("--data", args.data, "canard=/data/canard/train.jsonl")
     unknown = sorted(set(data) - {"canard"})
@@ -83,7 +91,7 @@ def write(args) -> int:
         with open(tmp / "corpus.jsonl", "w") as f:
             f.writelines(json.dumps({"id": i, "text": a}, ensure_ascii=False) + "\n" for i, a in found.items())
         with open(tmp / "conversations.jsonl", "w") as f:
-            f.writelines(json.dumps({"qid": r["id"], "history": r["history"], "query": r["question"],
+            f.writelines(json.dumps({"qid": r["id"], "history": history(r, args.history), "query": r["question"],
                                      "rewrite": r["rewrite"]}, ensure_ascii=False) + "\n"
                          for r in rows if r["id"] in found)
         with open(tmp / "qrels.txt", "w") as f:
@@ -96,6 +104,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("train", "dev"), default="train",
                         help="which CANARD file under the data root (canard/SPLIT.jsonl)")
+    parser.add_argument("--history", choices=("questions", "answers"), default="questions",
+                        help="the earlier turns' questions only (as CAsT 2020 gives them), or with their answers")
     parser.add_argument("--output", help="the folder to write (default $SEARCHTUNE_CANARD_ANSWERS/SPLIT)")
     parser.add_argument("--data", action="append", default=[], metavar="KEY=PATH",
                         help="canard=a CANARD file with full history, instead of the data root's")

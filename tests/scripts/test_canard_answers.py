@@ -42,10 +42,16 @@ def test_each_answered_turn_judges_its_own_answer_and_the_rewrite_finds_it(tmp_p
     assert dict(zip(corpus.ids, corpus.texts)) == {"z_q#0": A1, "z_q#1": A2, "m_q#0": MA1}
     conversations = retrieval.load_conversations(out / "conversations.jsonl")
     assert [(c["qid"], c["query"]) for c in conversations] == [("z_q#0", Q1), ("z_q#1", Q2), ("m_q#0", MQ1)]
-    assert conversations[1]["history"] == [*TITLE, Q1, A1]  # not its own answer, A2
+    assert conversations[1]["history"] == [*TITLE, Q1]  # the earlier questions, as a CAsT 2020 topic has them
     qrels = retrieval.load_qrels(out / "qrels.txt", corpus=corpus)
     assert qrels == {"z_q#0": {"z_q#0": 2}, "z_q#1": {"z_q#1": 2}, "m_q#0": {"m_q#0": 2}}
     retrieval.check_judged(conversations, qrels, out / "conversations.jsonl")
+
+    assert run_script("canard_answers.py", "--data", f"canard={source}", "--output", out, "--overwrite",
+                      "--history", "answers") == 0
+    full = retrieval.load_conversations(out / "conversations.jsonl")
+    assert full[1]["history"] == [*TITLE, Q1, A1]  # not its own answer, A2
+    assert [c["history"][:2] for c in full] == [TITLE, TITLE, ["Miles Davis", "1960s"]]
 
     # The signal the dpo recipe trains on: the raw follow-up ranks the other dialogue's answer first, the human
     # rewrite its own.
