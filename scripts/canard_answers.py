@@ -6,7 +6,8 @@
 CANARD keeps no passages, but each turn's answer (a QuAC span of the Wikipedia section) is the next turn's last
 history item. This writes, in the three files the retrieval-grounded task reads:
 - `corpus.jsonl`: one passage per answered turn (`id` is the turn's CANARD id, `text` its answer);
-- `conversations.jsonl`: each answered turn with `qid`, `history`, `query` and `rewrite` (a dialogue's last turn has
+- `conversations.jsonl`: each answered turn with `qid`, `conversation` (its QuAC dialogue), `history`, `query` and
+  `rewrite` (a dialogue's last turn has
   no answer in the file and is left out). `--history questions` (the default) keeps the title, the section and the
   earlier questions, the shape of a CAsT 2020 topic, whose history has no system answers; `--history answers` keeps
   CANARD's full history, answers included, whose prompts are about four times as long to sample from;
@@ -91,7 +92,8 @@ def write(args) -> int:
         with open(tmp / "corpus.jsonl", "w") as f:
             f.writelines(json.dumps({"id": i, "text": a}, ensure_ascii=False) + "\n" for i, a in found.items())
         with open(tmp / "conversations.jsonl", "w") as f:
-            f.writelines(json.dumps({"qid": r["id"], "history": history(r, args.history), "query": r["question"],
+            f.writelines(json.dumps({"qid": r["id"], "conversation": r["quac_dialog_id"],
+                                     "history": history(r, args.history), "query": r["question"],
                                      "rewrite": r["rewrite"]}, ensure_ascii=False) + "\n"
                          for r in rows if r["id"] in found)
         with open(tmp / "qrels.txt", "w") as f:

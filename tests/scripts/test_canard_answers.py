@@ -41,7 +41,8 @@ def test_each_answered_turn_judges_its_own_answer_and_the_rewrite_finds_it(tmp_p
     corpus = retrieval.load_corpus(out / "corpus.jsonl")
     assert dict(zip(corpus.ids, corpus.texts)) == {"z_q#0": A1, "z_q#1": A2, "m_q#0": MA1}
     conversations = retrieval.load_conversations(out / "conversations.jsonl")
-    assert [(c["qid"], c["query"]) for c in conversations] == [("z_q#0", Q1), ("z_q#1", Q2), ("m_q#0", MQ1)]
+    assert [(c["qid"], c["conversation"], c["query"]) for c in conversations] == [
+        ("z_q#0", "z", Q1), ("z_q#1", "z", Q2), ("m_q#0", "m", MQ1)]
     assert conversations[1]["history"] == [*TITLE, Q1]  # the earlier questions, as a CAsT 2020 topic has them
     qrels = retrieval.load_qrels(out / "qrels.txt", corpus=corpus)
     assert qrels == {"z_q#0": {"z_q#0": 2}, "z_q#1": {"z_q#1": 2}, "m_q#0": {"m_q#0": 2}}
