@@ -7,10 +7,10 @@ CANARD keeps no passages, but each turn's answer (a QuAC span of the Wikipedia s
 history item. This writes, in the three files the retrieval-grounded task reads:
 - `corpus.jsonl`: one passage per answered turn (`id` is the turn's CANARD id, `text` its answer);
 - `conversations.jsonl`: each answered turn with `qid`, `conversation` (its QuAC dialogue), `history`, `query` and
-  `rewrite` (a dialogue's last turn has
-  no answer in the file and is left out). `--history questions` (the default) keeps the title, the section and the
-  earlier questions, the shape of a CAsT 2020 topic, whose history has no system answers; `--history answers` keeps
-  CANARD's full history, answers included, whose prompts are about four times as long to sample from;
+  `rewrite`; a dialogue's last turn has no answer in the file and is left out. `--history questions` (the default)
+  keeps the title, the section and the earlier questions, the shape of a CAsT 2020 topic, whose history has no
+  system answers; `--history answers` keeps CANARD's full history, answers included, whose far longer prompts are
+  far slower to sample from;
 - `qrels.txt`: TREC qrels, `qid 0 qid 2`: each turn judges its own answer relevant at grade 2 (CAsT's threshold).
 
 The answer of a turn is never in its own history (only the next turn's), so a rewrite cannot copy it. The dpo recipe
@@ -33,13 +33,15 @@ from evals.cli import pairs
 from finetune.core import io
 from finetune.core.datafiles import read_jsonl
 from finetune.core.errors import UserError, handle
+from finetune.core.paths import data_root
 
 FIELDS = ("id", "quac_dialog_id", "question_no", "history", "question", "rewrite")
 GRADE = 2
 
 
 def default_output(split: str) -> Path:
-    return Path(os.path.expanduser(os.environ.get("SEARCHTUNE_CANARD_ANSWERS") or "~/.cache/searchtune/canard-answers")) / split
+    root = os.environ.get("SEARCHTUNE_CANARD_ANSWERS") or "~/.cache/searchtune/canard-answers"
+    return Path(os.path.expanduser(root)) / split
 
 
 def turns(path: Path) -> list[dict]:
@@ -51,9 +53,12 @@ def turns(path: Path) -> list[dict]:
         if missing:
             raise UserError(f"{path}:{lineno}: no `{missing[0]}`; a CANARD file (canard/train.jsonl or dev.jsonl) has "
                             f"{', '.join(FIELDS)}")
-        if not isinstance(row["history"], list) or len(row["history"]) != 2 * int(row["question_no"]):
+        if not isinstance(row["question_no"], int) or row["question_no"] < 1:
+            raise UserError(f"{path}:{lineno}: `question_no` is {row['question_no']!r}; it must be the turn's number "
+                            "in its dialogue, counted from 1")
+        if not isinstance(row["history"], list) or len(row["history"]) != 2 * row["question_no"]:
             raise UserError(f"{path}:{lineno}: `history` must hold the title, the section, then a question and an "
-                            f"answer per earlier turn ({2 * int(row['question_no'])} items for question_no "
+                            f"answer per earlier turn ({2 * row['question_no']} items for question_no "
                             f"{row['question_no']}); point --data canard at a CANARD file with full history")
         out.append(row)
     return out
@@ -61,7 +66,7 @@ def turns(path: Path) -> list[dict]:
 
 def answers(rows: list[dict]) -> dict[str, str]:
     """Turn id -> its answer, read from the history of the dialogue's next turn."""
-    by_turn = {(r["quac_dialog_id"], int(r["question_no"])): r for r in rows}
+    by_turn = {(r["quac_dialog_id"], r["question_no"]): r for r in rows}
     out = {}
     for (dialog, number), row in by_turn.items():
         after = by_turn.get((dialog, number + 1))
@@ -80,7 +85,7 @@ def write(args) -> int:
     unknown = sorted(set(data) - {"canard"})
     if unknown:
         raise UserError(f"--data {unknown[0]}=...: unknown key; the only key is canard")
-    source = Path(data["canard"]).expanduser() if "canard" in data else registry.data_root() / "canard" / f"{args.split}.jsonl"
+    source = Path(data["canard"]).expanduser() if "canard" in data else data_root() / "canard" / f"{args.split}.jsonl"
     output = Path(args.output).expanduser() if args.output else default_output(args.split)
     if output.exists() and not args.overwrite:
         raise UserError(f"--output {output} exists; pass --overwrite to replace it")

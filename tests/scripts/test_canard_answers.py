@@ -78,6 +78,9 @@ def test_bad_input_gets_one_line_and_leaves_no_output(tmp_path, run_script, caps
     no_id = canard(tmp_path / "no_id.jsonl", [{k: v for k, v in ROWS[0].items() if k != "id"}])
     fails("--data", f"canard={no_id}", message=f"{no_id}:1: no `id`; a CANARD file (canard/train.jsonl or dev.jsonl) "
           "has id, quac_dialog_id, question_no, history, question, rewrite")
+    numberless = canard(tmp_path / "numberless.jsonl", [{**ROWS[0], "question_no": "1"}])
+    fails("--data", f"canard={numberless}", message=f"{numberless}:1: `question_no` is '1'; it must be the turn's "
+          "number in its dialogue, counted from 1")
     single = canard(tmp_path / "single.jsonl", [ROWS[0]])
     fails("--data", f"canard={single}", message=f"{single}: no turn has an answer (no dialogue has two turns); "
           "nothing to judge")
